@@ -1,0 +1,1 @@
+"""Everything that is not drawing: schema, validation, stores, domain rules, exports."""

@@ -1,0 +1,518 @@
+"""Column types: each knows how to parse what people type, store, export and display a value.
+
+A type parses a raw cell (whatever a form, a spreadsheet API or a database hands over) into one
+canonical Python value, or raises `CellError` with a Vietnamese sentence saying what is allowed.
+The same parse runs on form input and on rows typed straight into the sheet.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from services.clock import VN_TZ
+from services.text import fold, header_key, nfc
+
+# Google Sheets and Excel count days from 30/12/1899.
+SERIAL_EPOCH = date(1899, 12, 30)
+# Serial numbers outside this window are not dates anyone at the office means (1927..2119).
+_SERIAL_MIN, _SERIAL_MAX = 10_000, 80_000
+LOCALE = "vi_VN"
+
+
+class CellError(ValueError):
+    """A value that cannot be accepted, with the Vietnamese reason."""
+
+
+class Widget(StrEnum):
+    """Which form widget a column type asks for."""
+
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    INTEGER = "integer"
+    NUMBER = "number"
+    DATE = "date"
+    CHECKBOX = "checkbox"
+    SELECT = "select"
+    HIDDEN = "hidden"
+
+
+def is_blank(raw: object) -> bool:
+    """Tell whether a raw cell holds nothing (None, empty or only spaces)."""
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    return isinstance(raw, str) and nfc(raw) == ""
+
+
+def quote(raw: object) -> str:
+    """Return a raw value as people will recognise it in a message."""
+    return f'"{raw}"' if not isinstance(raw, str) else f'"{nfc(raw)}"'
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)*|[.,]\d+)$")
+
+
+def parse_number(raw: object) -> float:
+    """Parse a number as Vietnamese offices type it: "55,5", "1.234", "1.234,5", "55%", "0.5"."""
+    if isinstance(raw, bool):
+        raise CellError("không phải là số")
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise CellError("không phải là số")
+        return float(raw)
+    text = nfc(str(raw)).replace(" ", "").replace("\u00a0", "").rstrip("%")
+    if not _NUMBER.match(text):
+        raise CellError("không phải là số")
+    if "," in text and "." in text:
+        # Both separators: whichever comes last is the decimal one ("1.234,5" or "1,234.5").
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        grouping = "." if decimal == "," else ","
+        text = text.replace(grouping, "").replace(decimal, ".")
+    elif "," in text:
+        if text.count(",") > 1:
+            text = text.replace(",", "")  # "1,234,567": commas can only be grouping here
+        else:
+            text = text.replace(",", ".")  # Vietnamese decimal comma: "55,5"
+    elif text.count(".") > 1 or re.fullmatch(r"[+-]?\d{1,3}\.\d{3}", text):
+        # "1.234" and "1.234.567" are Vietnamese thousands; "12.5" and "0.55" stay decimals.
+        text = text.replace(".", "")
+    return float(text)
+
+
+def format_number(value: float | int | None, decimals: int = 2) -> str:
+    """Format a number the Vietnamese way: "1.234,5"."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+
+
+def parse_date(raw: object) -> date:
+    """Parse a date: dd/mm/yyyy, d/m/yyyy, ISO yyyy-mm-dd or a spreadsheet serial number."""
+    if isinstance(raw, datetime):
+        return raw.astimezone(VN_TZ).date() if raw.tzinfo else raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return _from_serial(float(raw))
+    text = nfc(str(raw))
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return _from_serial(float(text))
+    if m := _DMY.match(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        year += 2000 if year < 100 else 0
+    elif m := _YMD.match(text):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    else:
+        raise CellError("không phải ngày hợp lệ (nhập theo dạng ngày/tháng/năm, ví dụ 07/04/2024)")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        # Never shift 30/02 to 02/03: an impossible date is the person's to fix.
+        raise CellError("không phải ngày có thật trên lịch") from None
+
+
+def _from_serial(serial: float) -> date:
+    if not _SERIAL_MIN <= serial <= _SERIAL_MAX:
+        raise CellError("không phải ngày hợp lệ (nhập theo dạng ngày/tháng/năm, ví dụ 07/04/2024)")
+    return SERIAL_EPOCH + timedelta(days=int(serial))
+
+
+def to_serial(value: date) -> int:
+    """Return the spreadsheet serial number of a date."""
+    return (value - SERIAL_EPOCH).days
+
+
+def format_date_vn(value: date | None) -> str:
+    """Format a date as dd/mm/yyyy."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_month_vn(value: date) -> str:
+    """Format a month in words, e.g. "tháng 4 năm 2024"."""
+    return format_date(value, "'tháng' M 'năm' y", locale=LOCALE)
+
+
+# --- the types -----------------------------------------------------------------------------
+
+Bound = float | int | Callable[[], float | int] | None
+
+
+def _bound(value: Bound) -> float | int | None:
+    return value() if callable(value) else value
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """Base of all column types: text that is stored as it was typed, NFC-normalised."""
+
+    widget: ClassVar[Widget] = Widget.TEXT
+    sql: ClassVar[str] = "text"
+    max_length: int = 500
+
+    def parse(self, raw: object) -> Any:
+        """Return the canonical value of a non-blank raw cell, or raise `CellError`."""
+        text = nfc(str(raw)) if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
+        if len(text) > self.max_length:
+            raise CellError(f"dài quá {self.max_length} ký tự")
+        return text
+
+    def allowed(self) -> str:
+        """Describe, in Vietnamese, what the column accepts."""
+        return f"văn bản, tối đa {self.max_length} ký tự"
+
+    def to_cell(self, value: Any) -> Any:
+        """Return the value to write into a spreadsheet cell (always literal, never a formula)."""
+        return "" if value is None else value
+
+    def to_export(self, value: Any) -> Any:
+        """Return the machine-readable value for CSV: ISO dates, "." decimals."""
+        return "" if value is None else value
+
+    def display(self, value: Any) -> str:
+        """Return the value as the Vietnamese UI shows it."""
+        return "" if value is None else str(value)
+
+    def same(self, a: Any, b: Any) -> bool:
+        """Tell whether two canonical values are the same for conflict detection."""
+        return (a if a not in ("",) else None) == (b if b not in ("",) else None)
+
+
+@dataclass(frozen=True)
+class Text(ColumnType):
+    """A line of text."""
+
+    max_length: int = 300
+
+
+@dataclass(frozen=True)
+class LongText(ColumnType):
+    """Several lines of text."""
+
+    widget: ClassVar[Widget] = Widget.TEXTAREA
+    max_length: int = 5000
+
+    def parse(self, raw: object) -> str:
+        """Keep line breaks, normalise each line."""
+        lines = [nfc(line) for line in str(raw).replace("\r\n", "\n").split("\n")]
+        text = "\n".join(lines).strip()
+        if len(text) > self.max_length:
+            raise CellError(f"dài quá {self.max_length} ký tự")
+        return text
+
+
+@dataclass(frozen=True)
+class Id(ColumnType):
+    """The record's stable key, given by the app."""
+
+    widget: ClassVar[Widget] = Widget.HIDDEN
+    max_length: int = 40
+
+    def allowed(self) -> str:
+        """Describe the id."""
+        return "mã do ứng dụng cấp, không sửa tay"
+
+
+@dataclass(frozen=True)
+class Phone(ColumnType):
+    """A Vietnamese phone number; kept as text so the leading 0 survives."""
+
+    max_length: int = 20
+
+    def parse(self, raw: object) -> str:
+        """Accept digits with spaces, dots or dashes; a leading 0 lost by a number cell is restored."""
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            digits = str(int(raw))
+            digits = digits if digits.startswith("84") else "0" + digits
+        else:
+            digits = re.sub(r"[\s.\-()]", "", nfc(str(raw)))
+        if digits.startswith("+84"):
+            digits = "0" + digits[3:]
+        if not re.fullmatch(r"0\d{9,10}", digits):
+            raise CellError("không phải số điện thoại hợp lệ")
+        return digits
+
+    def allowed(self) -> str:
+        """Describe a phone number."""
+        return "10 hoặc 11 chữ số, bắt đầu bằng 0, ví dụ 0912 345 678"
+
+
+@dataclass(frozen=True)
+class Email(ColumnType):
+    """An e-mail address, compared in lower case."""
+
+    max_length: int = 200
+
+    def parse(self, raw: object) -> str:
+        """Accept one address."""
+        text = nfc(str(raw)).lower()
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+            raise CellError("không phải địa chỉ email hợp lệ")
+        return text
+
+    def allowed(self) -> str:
+        """Describe an e-mail address."""
+        return "một địa chỉ email, ví dụ ten@gmail.com"
+
+
+@dataclass(frozen=True)
+class Number(ColumnType):
+    """A decimal number, typed with a decimal comma or dot; "55%" means 55."""
+
+    widget: ClassVar[Widget] = Widget.NUMBER
+    sql: ClassVar[str] = "float"
+    minimum: Bound = None
+    maximum: Bound = None
+    decimals: int = 2
+    unit: str = ""
+
+    def parse(self, raw: object) -> float | int:
+        """Parse and check the bounds."""
+        value = parse_number(raw)
+        self._check_bounds(value)
+        return value
+
+    def _check_bounds(self, value: float) -> None:
+        low, high = _bound(self.minimum), _bound(self.maximum)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise CellError(f"nằm ngoài khoảng cho phép ({self._range_text()})")
+
+    def _range_text(self) -> str:
+        low, high = _bound(self.minimum), _bound(self.maximum)
+        parts = []
+        if low is not None:
+            parts.append(f"từ {format_number(low, self.decimals)}")
+        if high is not None:
+            parts.append(f"đến {format_number(high, self.decimals)}")
+        return " ".join(parts) + (f" {self.unit}" if self.unit else "")
+
+    def allowed(self) -> str:
+        """Describe the number and its bounds."""
+        bounds = self._range_text()
+        return "một số, dùng dấu phẩy cho phần thập phân" + (f", {bounds}" if bounds else "")
+
+    def display(self, value: Any) -> str:
+        """Show with decimal comma and dot thousands."""
+        return "" if value is None else format_number(value, self.decimals)
+
+    def same(self, a: Any, b: Any) -> bool:
+        """Compare numbers with a tolerance: spreadsheets round-trip floats."""
+        if a is None or b is None or a == "" or b == "":
+            return (a in (None, "")) and (b in (None, ""))
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+@dataclass(frozen=True)
+class Integer(Number):
+    """A whole number (a year, a count)."""
+
+    widget: ClassVar[Widget] = Widget.INTEGER
+    sql: ClassVar[str] = "integer"
+    decimals: int = 0
+    grouping: bool = True
+
+    def parse(self, raw: object) -> int:
+        """Parse, refusing fractions."""
+        value = parse_number(raw)
+        if not float(value).is_integer():
+            raise CellError("phải là số nguyên")
+        self._check_bounds(value)
+        return int(value)
+
+    def allowed(self) -> str:
+        """Describe a whole number and its bounds."""
+        bounds = self._range_text()
+        return "một số nguyên" + (f", {bounds}" if bounds else "")
+
+    def display(self, value: Any) -> str:
+        """Show years without a thousands dot."""
+        if value is None:
+            return ""
+        return format_number(value, 0) if self.grouping else str(int(value))
+
+
+@dataclass(frozen=True)
+class Year(Integer):
+    """A calendar year."""
+
+    minimum: Bound = 1900
+    maximum: Bound = 2100
+    grouping: bool = False
+
+    def _range_text(self) -> str:
+        return f"từ {_bound(self.minimum)} đến {_bound(self.maximum)}"
+
+
+@dataclass(frozen=True)
+class Date(ColumnType):
+    """A calendar date; shown dd/mm/yyyy, exported ISO, stored in sheets as a real date."""
+
+    widget: ClassVar[Widget] = Widget.DATE
+    sql: ClassVar[str] = "date"
+
+    def parse(self, raw: object) -> date:
+        """Parse a date in any of the forms people type."""
+        return parse_date(raw)
+
+    def allowed(self) -> str:
+        """Describe a date."""
+        return "ngày theo dạng ngày/tháng/năm, ví dụ 07/04/2024"
+
+    def to_cell(self, value: Any) -> Any:
+        """Write a serial number: with the column's date format the sheet shows a real date."""
+        return "" if value is None else to_serial(value)
+
+    def to_export(self, value: Any) -> str:
+        """Export ISO 8601."""
+        return "" if value is None else value.isoformat()
+
+    def display(self, value: Any) -> str:
+        """Show dd/mm/yyyy."""
+        return format_date_vn(value)
+
+
+@dataclass(frozen=True)
+class Timestamp(ColumnType):
+    """A moment in Vietnam time, as the audit records it."""
+
+    widget: ClassVar[Widget] = Widget.HIDDEN
+    sql: ClassVar[str] = "text"
+
+    def parse(self, raw: object) -> datetime:
+        """Parse ISO text, a datetime or a serial number with a fraction of a day."""
+        if isinstance(raw, datetime):
+            return raw if raw.tzinfo else raw.replace(tzinfo=VN_TZ)
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            day = _from_serial(float(raw))
+            moment = datetime.combine(day, datetime.min.time()) + timedelta(days=float(raw) % 1)
+            return moment.replace(microsecond=0, tzinfo=VN_TZ)
+        text = nfc(str(raw))
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                moment = datetime.strptime(text, "%d/%m/%Y %H:%M:%S")
+            except ValueError:
+                raise CellError("không phải thời điểm hợp lệ") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+
+    def allowed(self) -> str:
+        """Describe a timestamp."""
+        return "thời điểm dạng 2024-04-07T08:30:00+07:00"
+
+    def to_cell(self, value: Any) -> Any:
+        """Write ISO text with the offset, unambiguous for people and programs."""
+        return "" if value is None else value.astimezone(VN_TZ).isoformat(timespec="seconds")
+
+    def to_export(self, value: Any) -> str:
+        """Export ISO 8601 with offset."""
+        return self.to_cell(value)
+
+    def display(self, value: Any) -> str:
+        """Show dd/mm/yyyy HH:MM in Vietnam time."""
+        return "" if value is None else value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+_TRUE = {"co", "x", "true", "1", "dung", "yes", "y", "dat", "v"}
+_FALSE = {"khong", "false", "0", "sai", "no", "n", "chua", "chuadat", "khongdat"}
+
+
+@dataclass(frozen=True)
+class Bool(ColumnType):
+    """Yes or no: "Có"/"Không", "x", TRUE/FALSE, 1/0."""
+
+    widget: ClassVar[Widget] = Widget.CHECKBOX
+    sql: ClassVar[str] = "boolean"
+
+    def parse(self, raw: object) -> bool:
+        """Parse the ways people tick a box."""
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, (int, float)) and raw in (0, 1):
+            return bool(raw)
+        key = header_key(str(raw))
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise CellError("không hợp lệ")
+
+    def allowed(self) -> str:
+        """Describe yes/no."""
+        return "Có hoặc Không (hoặc x cho Có)"
+
+    def to_cell(self, value: Any) -> Any:
+        """Write a real boolean so the sheet's checkbox rule works."""
+        return "" if value is None else bool(value)
+
+    def display(self, value: Any) -> str:
+        """Show Có/Không."""
+        return "" if value is None else ("Có" if value else "Không")
+
+
+@dataclass(frozen=True)
+class Choice(ColumnType):
+    """One of a fixed list; matched without regard to case, accents or punctuation."""
+
+    widget: ClassVar[Widget] = Widget.SELECT
+    options: Sequence[str] = field(default_factory=tuple)
+
+    def parse(self, raw: object) -> str:
+        """Return the canonical option the raw text means."""
+        text = nfc(str(raw))
+        for option in self.options:
+            if text == option:
+                return option
+        key = header_key(text)
+        for option in self.options:
+            if header_key(option) == key:
+                return option
+        raise CellError("không hợp lệ")
+
+    def allowed(self) -> str:
+        """List the options."""
+        return "chọn một trong: " + ", ".join(self.options)
+
+
+@dataclass(frozen=True)
+class Ref(ColumnType):
+    """The label of a record of another sheet (a unit's name, an indicator's code).
+
+    Labels rather than ids are stored so that people editing the sheet pick a readable value
+    from the dropdown. The link itself is checked against the snapshot by validation.
+    """
+
+    widget: ClassVar[Widget] = Widget.SELECT
+    sheet: str = ""
+    kinds: Sequence[str] = field(default_factory=tuple)
+
+    def allowed(self) -> str:
+        """Describe a reference."""
+        return "một giá trị có trong bảng liên quan"
+
+    def same(self, a: Any, b: Any) -> bool:
+        """Compare labels accent- and case-sensitively after normalisation."""
+        return nfc(str(a or "")) == nfc(str(b or ""))
+
+
+def fold_equal(a: str, b: str) -> bool:
+    """Tell whether two labels are the same once case and accents are set aside."""
+    return fold(a) == fold(b)

@@ -1,0 +1,244 @@
+"""The embedded store: one SQL table per sheet, through SQLAlchemy Core.
+
+SQLite by default (a file under `data/`); a PostgreSQL URL serves a bigger deployment with the
+same code. Writes are transactions that carry their audit rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from services.choices import AuditAction
+from services.coltypes import Timestamp
+from services.schema import ID, SHEETS, Record, Sheet
+from services.store.base import (
+    BackendUnavailable,
+    Store,
+    audit_record,
+    changed_columns,
+    clean,
+    conflict,
+    new_id,
+    not_found,
+)
+from services.validation import RawTable
+
+_SQL_TYPES: dict[str, Any] = {
+    "text": sa.Text,
+    "float": sa.Float,
+    "integer": sa.Integer,
+    "date": sa.Date,
+    "boolean": sa.Boolean,
+}
+SEQ = "seq"  # insertion order, so rows come back as people entered them
+
+
+def _metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
+    metadata = sa.MetaData()
+    tables = {}
+    for sheet in SHEETS.values():
+        columns = [sa.Column(SEQ, sa.Integer, primary_key=True, autoincrement=True)]
+        for column in sheet.columns:
+            if column.key == ID:
+                columns.append(sa.Column(ID, sa.String(40), nullable=False, unique=True))
+            else:
+                columns.append(sa.Column(column.key, _SQL_TYPES[column.type.sql]()))
+        tables[sheet.key] = sa.Table(sheet.key, metadata, *columns)
+    return metadata, tables
+
+
+def _to_db(sheet: Sheet, record: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for column in sheet.columns:
+        value = record.get(column.key)
+        if isinstance(column.type, Timestamp) and isinstance(value, datetime):
+            value = column.type.to_cell(value)
+        elif isinstance(value, str):
+            value = str(value)  # StrEnum members become plain text
+        out[column.key] = value
+    return out
+
+
+class SqlStore(Store):
+    """Sheets as SQL tables; the default embedded backend."""
+
+    backend: ClassVar[str] = "local"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _engine(url)
+        self.metadata, self.tables = _metadata()
+        try:
+            self.metadata.create_all(self.engine)
+            self._add_new_columns()
+        except SQLAlchemyError as err:
+            raise BackendUnavailable(
+                "Không mở được cơ sở dữ liệu của ứng dụng. Kiểm tra cấu hình DANVAN_DB_URL."
+            ) from err
+
+    def _add_new_columns(self) -> None:
+        """Add columns declared since the database was created (adding a column is one edit)."""
+        with self._write() as conn:
+            inspector = sa.inspect(conn)
+            for key, table in self.tables.items():
+                existing = {c["name"] for c in inspector.get_columns(key)}
+                for column in table.columns:
+                    if column.name not in existing:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        conn.execute(sa.text(f'ALTER TABLE "{key}" ADD COLUMN "{column.name}" '
+                                             f"{kind}"))
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
+                yield conn
+        except OperationalError as err:
+            raise BackendUnavailable(
+                "Cơ sở dữ liệu đang bận hoặc không ghi được; chưa lưu gì. Hãy thử lại."
+            ) from err
+
+    def read(self) -> dict[str, RawTable]:
+        """Read all tables in one transaction."""
+        out = {}
+        try:
+            with self.engine.connect() as conn:
+                for key, table in self.tables.items():
+                    sheet = SHEETS[key]
+                    cols = [table.c[k] for k in sheet.keys]
+                    rows = conn.execute(sa.select(*cols).order_by(table.c[SEQ])).all()
+                    out[key] = RawTable(sheet.headers, [list(r) for r in rows])
+        except OperationalError as err:
+            raise BackendUnavailable("Không đọc được cơ sở dữ liệu; hãy thử lại.") from err
+        return out
+
+    def _insert(self, conn: Connection, sheet: Sheet, records: Sequence[Mapping[str, Any]]) -> None:
+        if records:
+            conn.execute(self.tables[sheet.key].insert(), [_to_db(sheet, r) for r in records])
+
+    def append(self, sheet_key: str, records: Sequence[Mapping[str, Any]], actor: str) -> list[
+        Record
+    ]:
+        """Insert the records and their audit rows in one transaction."""
+        sheet = SHEETS[sheet_key]
+        stored = []
+        for record in records:
+            row = clean(sheet, record)
+            row[ID] = row.get(ID) or new_id(sheet)
+            stored.append(row)
+        audits = [audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in stored]
+        with self._write() as conn:
+            self._insert(conn, sheet, stored)
+            self._insert(conn, SHEETS["audit"], audits)
+        return stored
+
+    def _current(self, conn: Connection, sheet: Sheet, record_id: str) -> Record:
+        table = self.tables[sheet.key]
+        row = conn.execute(
+            sa.select(*[table.c[k] for k in sheet.keys]).where(table.c[ID] == record_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise not_found(sheet, record_id)
+        record = dict(zip(sheet.keys, row, strict=True))
+        for column in sheet.columns:
+            if isinstance(column.type, Timestamp) and record[column.key]:
+                record[column.key] = column.type.parse(record[column.key])
+        return record
+
+    def update(self, sheet_key: str, record_id: str, changes: Mapping[str, Any],
+               expected: Mapping[str, Any], actor: str) -> Record:
+        """Update one row if it still holds what the person edited from."""
+        sheet = SHEETS[sheet_key]
+        changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
+        with self._write() as conn:
+            current = self._current(conn, sheet, record_id)
+            if changed := changed_columns(sheet, current, expected):
+                raise conflict(sheet, changed)
+            after = {**current, **changes}
+            table = self.tables[sheet_key]
+            values = {k: v for k, v in _to_db(sheet, after).items() if k in changes}
+            if values:
+                conn.execute(table.update().where(table.c[ID] == record_id).values(**values))
+            self._insert(conn, SHEETS["audit"],
+                         [audit_record(AuditAction.SUA if "archived" not in changes
+                                       else AuditAction.LUU_TRU, sheet, record_id, actor,
+                                       current, after)])
+        return after
+
+    def delete(self, sheet_key: str, record_id: str, expected: Mapping[str, Any],
+               actor: str) -> None:
+        """Delete one row if it still holds what the person saw."""
+        sheet = SHEETS[sheet_key]
+        with self._write() as conn:
+            current = self._current(conn, sheet, record_id)
+            if changed := changed_columns(sheet, current, expected):
+                raise conflict(sheet, changed)
+            table = self.tables[sheet_key]
+            conn.execute(table.delete().where(table.c[ID] == record_id))
+            self._insert(conn, SHEETS["audit"],
+                         [audit_record(AuditAction.XOA, sheet, record_id, actor, current, None)])
+
+    def load(self, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """Insert records in bulk, one transaction for all sheets, without audit rows."""
+        with self._write() as conn:
+            for key, records in data.items():
+                sheet = SHEETS[key]
+                rows = []
+                for record in records:
+                    row = clean(sheet, record)
+                    row[ID] = row.get(ID) or new_id(sheet)
+                    rows.append(row)
+                self._insert(conn, sheet, rows)
+
+    def is_empty(self) -> bool:
+        """Tell whether no table has a row."""
+        with self.engine.connect() as conn:
+            return all(
+                conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() == 0
+                for t in self.tables.values()
+            )
+
+    def clear(self) -> None:
+        """Delete every row of every table (for `cli demo` recreating the store)."""
+        with self._write() as conn:
+            for table in self.tables.values():
+                conn.execute(table.delete())
+
+    def describe(self) -> str:
+        """Say where the data lives, without credentials."""
+        return f"Cơ sở dữ liệu nhúng ({sa.engine.make_url(self.url).render_as_string()})"
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions, so a write can BEGIN IMMEDIATE and
+        # take the lock up front: two writers then queue instead of failing mid-transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Reads take no lock at all (WAL); writes take the write lock up front.
+        immediate = conn.get_execution_options().get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
