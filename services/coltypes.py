@@ -170,7 +170,9 @@ class ColumnType:
 
     def parse(self, raw: object) -> Any:
         """Return the canonical value of a non-blank raw cell, or raise `CellError`."""
-        text = nfc(str(raw)) if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
+        # A number cell holding a code such as 12 comes back as 12.0: keep it as "12".
+        whole = isinstance(raw, float) and raw.is_integer()
+        text = str(int(raw)) if whole else nfc(str(raw))
         if len(text) > self.max_length:
             raise CellError(f"dài quá {self.max_length} ký tự")
         return text
@@ -238,7 +240,7 @@ class Phone(ColumnType):
     max_length: int = 20
 
     def parse(self, raw: object) -> str:
-        """Accept digits with spaces, dots or dashes; a leading 0 lost by a number cell is restored."""
+        """Accept digits with spaces, dots or dashes; restore a 0 lost in a number cell."""
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             digits = str(int(raw))
             digits = digits if digits.startswith("84") else "0" + digits

@@ -33,9 +33,31 @@ def matches(query: str, *fields: object) -> bool:
     return all(word in haystack for word in fold(query).split())
 
 
-def name_sort_key(full_name: str) -> tuple[str, str, str]:
+# Vietnamese alphabetical order: ă and â follow a, đ follows d, and so on; tones come second.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+# Letters that carry a breve, circumflex or horn are letters of their own, not accented ones.
+_LETTERS = {"a\u0306": "ă", "a\u0302": "â", "e\u0302": "ê", "o\u0302": "ô", "o\u031b": "ơ",
+            "u\u031b": "ư"}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
+
+
+def _collation(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Return (letters, tones) keys of a word in Vietnamese dictionary order."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFC", word.lower()):
+        base, *marks = unicodedata.normalize("NFD", char)
+        letter = next((_LETTERS[base + m] for m in marks if base + m in _LETTERS), base)
+        tone = sum(_TONES.get(m, 0) for m in marks)
+        letters.append(_ALPHABET.index(letter) if letter in _ALPHABET else 100 + ord(letter))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
+def name_sort_key(full_name: str) -> tuple[object, ...]:
     """Sort a Vietnamese name by given name (last word), then the rest, as Vietnamese do."""
     words = nfc(full_name).split(" ")
     given, rest = words[-1], " ".join(words[:-1])
-    # Fold first so "Ánh" sorts with "Anh"; the NFC text breaks ties deterministically.
-    return (fold(given), fold(rest), nfc(full_name))
+    (given_letters, given_tones), (rest_letters, rest_tones) = _collation(given), _collation(rest)
+    # Letters first, tones only to break ties: "Anh" < "Ánh" < "Ân"; then the family names.
+    return (given_letters, given_tones, rest_letters, rest_tones, nfc(full_name))

@@ -256,6 +256,11 @@ def validate_table(sheet: Sheet, raw: RawTable) -> Table:
     """Parse every row of one sheet; cross-sheet references are checked by `validate_snapshot`."""
     positions, extra, problems = match_header(sheet, raw.header)
     missing = [c.header for c in sheet.columns if c.key not in positions]
+    if ID not in positions and raw.rows:
+        problems.append(Problem(sheet.key, 1, sheet.column(ID).header, None,
+                                f'thiếu cột "{sheet.column(ID).header}": ứng dụng vẫn đọc các dòng '
+                                "nhưng không sửa được chúng; chạy “Chuẩn bị bảng tính” để thêm cột",
+                                Severity.WARNING, ID))
     records: list[Record] = []
     total = 0
     seen: dict[str, dict[str, int]] = {c.key: {} for c in sheet.columns
@@ -280,7 +285,7 @@ def validate_table(sheet: Sheet, raw: RawTable) -> Table:
                                             column_key=key, record_id=record.get(ID)))
             else:
                 first[folded] = row
-        if not record.get(ID):
+        if not record.get(ID) and ID in positions:
             row_problems.append(Problem(sheet.key, row, sheet.column(ID).header, None,
                                         "dòng chưa có mã: ứng dụng vẫn tính dòng này nhưng không "
                                         "sửa được nó; hãy để ứng dụng thêm dòng mới",
@@ -296,7 +301,7 @@ def validate_snapshot(raw: Mapping[str, RawTable]) -> Snapshot:
     """Validate every declared sheet, then the references between them."""
     tables = {key: validate_table(sheet, raw.get(key) or RawTable(sheet.headers, []))
               for key, sheet in SHEETS.items()}
-    for key, table in tables.items():
+    for table in tables.values():
         if not any(isinstance(c.type, Ref) for c in table.sheet.columns):
             continue
         kept: list[Record] = []

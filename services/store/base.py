@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from services.choices import AuditAction
 from services.clock import now
 from services.schema import ARCHIVED, ID, SHEETS, Record, Sheet
-from services.validation import ROW, RawTable, Snapshot, validate_snapshot
+from services.validation import RawTable, Snapshot, validate_snapshot
 
 
 class StoreError(Exception):
@@ -55,9 +55,9 @@ def changed_columns(sheet: Sheet, current: Mapping[str, Any], expected: Mapping[
     """Return the headers of the columns whose current value differs from what the user saw."""
     out = []
     for column in sheet.columns:
-        if column.key in expected and column.key != ROW:
-            if not column.type.same(current.get(column.key), expected.get(column.key)):
-                out.append(column.header)
+        if column.key in expected and not column.type.same(current.get(column.key),
+                                                           expected.get(column.key)):
+            out.append(column.header)
     return out
 
 

@@ -1,0 +1,72 @@
+"""Command line: `python -m services.cli --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from services.config import Backend, ConfigError, load_settings
+from services.schema import SHEETS
+from services.store.base import StoreError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """(Re)create the embedded store filled with a demo ward."""
+    from services.bootstrap import fill
+    from services.store.sql import SqlStore
+
+    settings = load_settings()
+    if settings.backend != Backend.LOCAL:
+        print("Lệnh demo chỉ dùng cho kho dữ liệu nhúng (DANVAN_BACKEND=local).", file=sys.stderr)
+        return 2
+    store = SqlStore(args.db_url or settings.db_url)
+    if not store.is_empty() and not args.yes:
+        print("Kho dữ liệu đã có dữ liệu. Thêm --yes để xóa hết và tạo lại dữ liệu mẫu.",
+              file=sys.stderr)
+        return 2
+    store.clear()
+    counts = fill(store, demo=True, year=args.year or settings.year, scale=args.scale,
+                  seed=args.seed)
+    print(f"Đã tạo dữ liệu mẫu (hệ số {args.scale}) tại {store.describe()}:")
+    for key, count in counts.items():
+        print(f"  {SHEETS[key].title}: {count}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every verb."""
+    parser = argparse.ArgumentParser(
+        prog="python -m services.cli",
+        description="Công cụ dòng lệnh của ứng dụng Khối Dân vận.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    demo = verbs.add_parser("demo", help="tạo lại kho dữ liệu nhúng với dữ liệu mẫu",
+                            description=_demo.__doc__)
+    demo.add_argument("--scale", type=int, default=1,
+                      help="hệ số quy mô: 10 hoặc 100 để đo hiệu năng (mặc định 1)")
+    demo.add_argument("--seed", type=int, default=2024, help="hạt giống ngẫu nhiên (mặc định 2024)")
+    demo.add_argument("--year", type=int, default=None, help="năm hiện tại của dữ liệu mẫu")
+    demo.add_argument("--db-url", default=None, help="URL cơ sở dữ liệu (mặc định DANVAN_DB_URL)")
+    demo.add_argument("--yes", action="store_true", help="xóa dữ liệu đang có mà không hỏi")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one verb and return the exit code."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "scale", 1) < 1:
+        print("--scale phải từ 1 trở lên.", file=sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except (ConfigError, StoreError) as err:
+        print(f"Lỗi: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

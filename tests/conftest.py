@@ -1,0 +1,49 @@
+"""Shared fixtures: fresh stores on temporary files, and settings that never touch the network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.store.sql import SqlStore
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep tests away from the developer's real configuration and data."""
+    for key in ("DANVAN_BACKEND", "DANVAN_DB_URL", "DANVAN_SPREADSHEET", "DANVAN_SHEETS_API_URL",
+                "DANVAN_CREDENTIALS_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "DANVAN_YEAR",
+                "DANVAN_WARD_NAME", "DANVAN_WARD_LEVEL", "DANVAN_DEMO_DATA"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DANVAN_SECRETS", str(tmp_path / "no-secrets.toml"))
+
+
+@pytest.fixture
+def sql_store(tmp_path: Path) -> Iterator[SqlStore]:
+    """Return an empty embedded store on a fresh SQLite file."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    yield store
+    store.engine.dispose()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at a fresh embedded store and forget every process-wide cache."""
+    import streamlit as st
+
+    db = tmp_path / "app.sqlite3"
+    monkeypatch.setenv("DANVAN_DB_URL", f"sqlite:///{db}")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return db
+
+
+def new_app_test() -> AppTest:
+    """Return an AppTest of the whole app (navigation included)."""
+    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)

@@ -1,0 +1,144 @@
+"""The store contract: every backend must pass these tests.
+
+A backend's test module subclasses `StoreContract` and provides a `store` fixture giving an
+empty store with the schema in place.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from services.choices import AuditAction, Field, ModelKind, RegistrationStatus, UnitKind
+from services.store.base import ConflictError, NotFoundError, Store
+
+ACTOR = "can.bo@example.com"
+INJECTIONS = ['=IMPORTXML("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-1+2", "0123"]
+
+
+def unit(name: str = "Tổ dân phố 5", **extra: object) -> dict[str, object]:
+    """Return a valid unit record."""
+    return {"name": name, "kind": UnitKind.TO_DAN_PHO, "must_register": True, **extra}
+
+
+class StoreContract:
+    """Behaviour every store implementation promises."""
+
+    def test_empty_store_reads_every_sheet_without_problems(self, store: Store) -> None:
+        snapshot = store.snapshot()
+        assert all(len(t.records) == 0 for t in snapshot.tables.values())
+        assert snapshot.problems == []
+
+    def test_append_returns_records_with_ids_and_they_read_back_typed(self, store: Store) -> None:
+        [tdp] = store.append("units", [unit(phone="0912345678")], ACTOR)
+        store.append("campaigns", [{"name": "“Dân vận khéo” năm 2024 - Đợt 1", "year": 2024,
+                                    "register_by": date(2024, 4, 7),
+                                    "report_by": date(2024, 9, 5)}], ACTOR)
+        [reg] = store.append("registrations", [{
+            "campaign": "“Dân vận khéo” năm 2024 - Đợt 1", "unit": "Tổ dân phố 5",
+            "kind": ModelKind.CA_NHAN, "person": "Nguyễn Thị Hoa", "field": Field.KINH_TE,
+            "model_name": "Dân vận khéo trong hiến đất làm đường",
+            "registered_on": date(2024, 4, 1),
+            "status": RegistrationStatus.DANG_KY, "crit_task": True,
+        }], ACTOR)
+        assert tdp["id"].startswith("DV-") and reg["id"].startswith("MH-")
+        snapshot = store.snapshot()
+        assert snapshot.problems == []
+        got = snapshot["registrations"].by_id[reg["id"]]
+        assert got["registered_on"] == date(2024, 4, 1)
+        assert got["kind"] == ModelKind.CA_NHAN
+        assert got["crit_task"] is True
+        assert got["person"] == "Nguyễn Thị Hoa"
+        assert snapshot["units"].by_id[tdp["id"]]["phone"] == "0912345678"
+
+    def test_each_append_adds_an_audit_row_with_actor_and_values(self, store: Store) -> None:
+        records = store.append("units", [unit("Tổ dân phố 1"), unit("Tổ dân phố 2")], ACTOR)
+        audit = store.snapshot()["audit"].records
+        assert sorted(a["record_id"] for a in audit) == sorted(r["id"] for r in records)
+        assert {a["action"] for a in audit} == {AuditAction.THEM}
+        assert {a["actor"] for a in audit} == {ACTOR}
+        assert all("Tổ dân phố" in a["after"] for a in audit)
+
+    @pytest.mark.parametrize("text", INJECTIONS)
+    def test_formula_like_text_is_stored_literally(self, store: Store, text: str) -> None:
+        [record] = store.append("units", [unit(note=text)], ACTOR)
+        assert store.snapshot()["units"].by_id[record["id"]]["note"] == text
+
+    def test_update_changes_only_the_given_columns_and_is_audited(self, store: Store) -> None:
+        [record] = store.append("units", [unit(head="Lê Văn Tám")], ACTOR)
+        expected = store.snapshot()["units"].by_id[record["id"]]
+        store.update("units", record["id"], {"phone": "0987654321"}, expected, ACTOR)
+        after = store.snapshot()
+        got = after["units"].by_id[record["id"]]
+        assert got["phone"] == "0987654321" and got["head"] == "Lê Văn Tám"
+        edit = [a for a in after["audit"].records if a["action"] == AuditAction.SUA]
+        assert len(edit) == 1
+        assert "0987654321" in edit[0]["after"] and "Lê Văn Tám" not in edit[0]["after"]
+
+    def test_stale_update_is_refused_and_changes_nothing(self, store: Store) -> None:
+        [record] = store.append("units", [unit(head="Lê Văn Tám")], ACTOR)
+        seen = store.snapshot()["units"].by_id[record["id"]]
+        store.update("units", record["id"], {"head": "Phạm Thị Lan"}, seen, ACTOR)
+        audits_before = len(store.snapshot()["audit"].records)
+        with pytest.raises(ConflictError) as err:
+            store.update("units", record["id"], {"head": "Trần Văn Bốn"}, seen, ACTOR)
+        assert "Người phụ trách" in str(err.value)
+        after = store.snapshot()
+        assert after["units"].by_id[record["id"]]["head"] == "Phạm Thị Lan"
+        assert len(after["audit"].records) == audits_before
+
+    def test_update_of_a_missing_record_says_not_found(self, store: Store) -> None:
+        with pytest.raises(NotFoundError):
+            store.update("units", "DV-00000000", {"head": "X"}, {}, ACTOR)
+
+    def test_archive_hides_from_active_but_keeps_the_row(self, store: Store) -> None:
+        [record] = store.append("units", [unit()], ACTOR)
+        seen = store.snapshot()["units"].by_id[record["id"]]
+        store.archive("units", record["id"], seen, ACTOR)
+        table = store.snapshot()["units"]
+        assert table.by_id[record["id"]]["archived"] is True
+        assert table.active() == []
+
+    def test_delete_removes_the_row_and_a_stale_delete_is_refused(self, store: Store) -> None:
+        [keep, gone] = store.append("units", [unit("Tổ dân phố 1"), unit("Tổ dân phố 2")], ACTOR)
+        seen = store.snapshot()["units"].by_id
+        store.update("units", keep["id"], {"head": "Mới"}, seen[keep["id"]], ACTOR)
+        with pytest.raises(ConflictError):
+            store.delete("units", keep["id"], seen[keep["id"]], ACTOR)
+        store.delete("units", gone["id"], seen[gone["id"]], ACTOR)
+        after = store.snapshot()
+        assert set(after["units"].by_id) == {keep["id"]}
+        assert any(a["action"] == AuditAction.XOA and a["record_id"] == gone["id"]
+                   for a in after["audit"].records)
+
+    def test_load_fills_an_empty_store_without_audit_rows(self, store: Store) -> None:
+        assert store.is_empty()
+        store.load({"units": [unit("Tổ dân phố 1"), unit("Tổ dân phố 2")]})
+        snapshot = store.snapshot()
+        assert not store.is_empty()
+        assert len(snapshot["units"].records) == 2
+        assert snapshot["audit"].records == []
+
+    @pytest.mark.slow
+    def test_two_threads_appending_100_records_each_lose_nothing(self, store: Store) -> None:
+        errors: list[BaseException] = []
+
+        def worker(prefix: str) -> None:
+            try:
+                for i in range(100):
+                    store.append("units", [unit(f"{prefix} {i}")], ACTOR)
+            except BaseException as err:  # collected: a thread's failure must fail the test
+                errors.append(err)
+
+        threads = [threading.Thread(target=worker, args=(p,)) for p in ("Tổ A", "Tổ B")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        snapshot = store.snapshot()
+        names = {r["name"] for r in snapshot["units"].records}
+        assert len(names) == 200
+        assert len(snapshot["audit"].records) == 200

@@ -1,0 +1,36 @@
+"""The command line: help, and the demo verb (re)creating the embedded store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from services.cli import main
+from services.store.sql import SqlStore
+from tests.conftest import ROOT
+
+
+def test_help_lists_the_verbs() -> None:
+    result = subprocess.run([sys.executable, "-m", "services.cli", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    assert "demo" in result.stdout
+
+
+def test_demo_creates_then_refuses_to_overwrite_without_yes(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert main(["demo", "--db-url", url]) == 0
+    members = len(SqlStore(url).snapshot()["members"].records)
+    assert members > 100
+    assert main(["demo", "--db-url", url]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert main(["demo", "--db-url", url, "--yes", "--scale", "2"]) == 0
+    assert len(SqlStore(url).snapshot()["members"].records) > 1.5 * members
+
+
+def test_demo_refuses_a_scale_below_one(capsys: pytest.CaptureFixture) -> None:
+    assert main(["demo", "--scale", "0"]) == 2
+    assert "--scale" in capsys.readouterr().err

@@ -1,0 +1,40 @@
+"""Vietnamese text: NFC, accent-free search, names sorted by given name."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from services.text import fold, header_key, matches, name_sort_key
+
+
+def test_search_without_diacritics_finds_the_accented_name() -> None:
+    assert matches("nguyen van", "Nguyễn Văn Nho")
+    assert matches("NHO", "Nguyễn Văn Nho")
+    assert not matches("nguyen thi", "Nguyễn Văn Nho")
+
+
+def test_d_with_stroke_folds_to_d() -> None:
+    assert fold("Đỗ Đức Độ") == "do duc do"
+
+
+def test_decomposed_input_matches_composed_text() -> None:
+    assert matches(unicodedata.normalize("NFD", "Tổ dân phố"), "Tổ dân phố 5")
+
+
+def test_names_sort_by_given_name_then_the_rest() -> None:
+    names = ["Nguyễn Văn Nho", "Trần Thị Anh", "Lê Văn Ánh", "Phạm Minh Bình", "Bùi Thị Anh",
+             "Hồ Thị Ân", "Đỗ Văn Đức", "Dương Văn Dũng"]
+    assert sorted(names, key=name_sort_key) == [
+        "Bùi Thị Anh", "Trần Thị Anh", "Lê Văn Ánh", "Hồ Thị Ân", "Phạm Minh Bình",
+        "Dương Văn Dũng", "Đỗ Văn Đức", "Nguyễn Văn Nho"]
+
+
+def test_letters_with_breve_circumflex_and_horn_sort_after_their_base_letter() -> None:
+    # In the Vietnamese alphabet ă and â follow a, đ follows d, ư follows u; tones are secondary.
+    given = ["Ân", "Anh", "Ăn", "Út", "Ưng", "Đào", "Dũng"]
+    assert sorted((f"Lê {g}" for g in given), key=name_sort_key) == [
+        "Lê Anh", "Lê Ăn", "Lê Ân", "Lê Dũng", "Lê Đào", "Lê Út", "Lê Ưng"]
+
+
+def test_header_key_ignores_case_accents_spaces_and_punctuation() -> None:
+    assert header_key("To dan pho") == header_key(" TỔ  DÂN PHỐ ") == "todanpho"
