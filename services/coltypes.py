@@ -511,8 +511,8 @@ class Ref(ColumnType):
         return "một giá trị có trong bảng liên quan"
 
     def same(self, a: Any, b: Any) -> bool:
-        """Compare labels accent- and case-sensitively after normalisation."""
-        return nfc(str(a or "")) == nfc(str(b or ""))
+        """Compare labels as validation resolves them: "to dan pho 5" is "Tổ dân phố 5"."""
+        return fold(str(a or "")) == fold(str(b or ""))
 
 
 def fold_equal(a: str, b: str) -> bool:

@@ -643,11 +643,9 @@ def _users() -> list[Record]:
 
 
 def generate(seed: int = 2024, scale: int = 1, year: int | None = None) -> Data:
-    """Return demo records per sheet key for a plausible ward; same arguments, same data.
-
-    `scale` multiplies the residential groups, their branches, members, models and meetings (for
-    benchmarks); `year` is the current campaign year, today's year in Vietnam by default.
-    """
+    """Return demo records per sheet key for a plausible ward; same arguments, same data."""
+    # `scale` multiplies residential groups, branches, members, models and meetings (benchmarks);
+    # `year` is the current campaign year.
     from services.plan48 import indicator_records  # written beside this module; import late
 
     if scale < 1:

@@ -131,8 +131,9 @@ INDICATORS: tuple[dict[str, Any], ...] = (
     _indicator(
         "2.1.4", GROUP_2_1,
         "Tỷ lệ hộ nghèo toàn phường giảm 0,5%/năm.",
-        # A fall of 0.5 percentage points a year: the yearly change must be at most -0.5.
-        "giảm 0,5%/năm", TargetKind.THAY_DOI, Comparison.LE, -0.5, "điểm %/năm",
+        # Values are the yearly poverty rate in %; the target is on the change between years:
+        # a fall of 0.5 percentage points a year, so the change must be at most -0.5.
+        "giảm 0,5%/năm", TargetKind.THAY_DOI, Comparison.LE, -0.5, "%",
         _Agencies(_DANG_UY, _UBND, _UBND),
     ),
     _indicator(

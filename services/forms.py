@@ -1,0 +1,131 @@
+"""Forms derived from the schema: each column type asks for its own widget.
+
+Widget values live in `st.session_state` under keys scoped to the form, so a failed save keeps
+everything the person typed; a successful save starts a fresh, empty form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from services.coltypes import Choice, Ref, Widget
+from services.schema import Column, Record, Sheet
+from services.text import fold
+from services.validation import Snapshot
+
+_MIN_DATE, _MAX_DATE = date(1900, 1, 1), date(2100, 12, 31)
+PLACEHOLDER = "Chọn…"
+
+
+def _nonce_key(form_key: str) -> str:
+    return f"{form_key}::nonce"
+
+
+def widget_key(form_key: str, column_key: str) -> str:
+    """Return the session-state key of one field of a form (tests set fields through it)."""
+    return f"{form_key}::{st.session_state.get(_nonce_key(form_key), 0)}::{column_key}"
+
+
+def reset_form(form_key: str) -> None:
+    """Start the form afresh (after a successful save): new widget keys, so empty widgets."""
+    st.session_state[_nonce_key(form_key)] = st.session_state.get(_nonce_key(form_key), 0) + 1
+
+
+def ref_options(column: Column, snapshot: Snapshot) -> list[str]:
+    """Return the labels a reference column may point at, active ones, in a sensible order."""
+    assert isinstance(column.type, Ref)
+    table = snapshot[column.type.sheet]
+    label = table.sheet.label_column or "id"
+    kinds = column.type.kinds
+    labels = [str(r[label]) for r in table.active() if not kinds or r.get("kind") in kinds]
+    if column.type.sheet == "campaigns":
+        # The newest campaign first: it is the one people register for.
+        by_label = table.labels
+        return sorted(labels, key=lambda x: (-(by_label[x].get("year") or 0), x))
+    return sorted(labels, key=natural_key)
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort "Tổ dân phố 2" before "Tổ dân phố 10"."""
+    # re.split with a group alternates text and digits, so ints only meet ints.
+    return [int(part) if part.isdigit() else fold(part) for part in re.split(r"(\d+)", text)]
+
+
+def _initial(column: Column, initial: Mapping[str, Any] | None) -> Any:
+    if initial is not None and column.key in initial:
+        return initial[column.key]
+    return column.default() if callable(column.default) else column.default
+
+
+def field_widget(column: Column, key: str, snapshot: Snapshot, value: Any,
+                 options: Sequence[str] | None = None) -> Any:
+    """Draw the widget a column's type asks for and return its raw value."""
+    label = column.header + (" *" if column.required else "")
+    help_text = column.help or None
+    kind = column.type.widget
+    if kind == Widget.SELECT:
+        if options is None:
+            options = (ref_options(column, snapshot) if isinstance(column.type, Ref)
+                       else list(column.type.options) if isinstance(column.type, Choice) else [])
+        options = list(options)
+        if value is not None and value not in options:
+            options.insert(0, value)  # keep a value that is no longer offered (archived unit)
+        index = options.index(value) if value in options else None
+        return st.selectbox(label, options, index=index, key=key, help=help_text,
+                            placeholder=PLACEHOLDER)
+    if kind == Widget.DATE:
+        return st.date_input(label, value=value, min_value=_MIN_DATE, max_value=_MAX_DATE,
+                             key=key, help=help_text, format="DD/MM/YYYY")
+    if kind == Widget.CHECKBOX:
+        return st.checkbox(label, value=bool(value), key=key, help=help_text)
+    if kind == Widget.INTEGER:
+        return st.number_input(label, value=value, step=1, format="%d", key=key, help=help_text,
+                               placeholder="Nhập số")
+    if kind == Widget.TEXTAREA:
+        return st.text_area(label, value=value or "", key=key, help=help_text,
+                            max_chars=column.type.max_length)
+    # Numbers are typed as text so "53,8" and "55%" work as people write them.
+    shown = column.type.display(value) if kind == Widget.NUMBER and value is not None else value
+    return st.text_input(label, value=shown or "", key=key, help=help_text,
+                         max_chars=column.type.max_length if kind == Widget.TEXT else None)
+
+
+def record_form(
+    sheet: Sheet,
+    snapshot: Snapshot,
+    form_key: str,
+    *,
+    initial: Mapping[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
+    submit_label: str = "Lưu",
+    options: Mapping[str, Sequence[str]] | None = None,
+    before_submit: Callable[[], None] | None = None,
+) -> Record | None:
+    """Draw a form of the sheet's columns and return the raw values when it is submitted.
+
+    One column of fields, in schema order, so Tab moves through them as they read.
+    """
+    keys = list(columns) if columns is not None else [c.key for c in sheet.form_columns()]
+    values: Record = {}
+    with st.form(form_key, clear_on_submit=False, enter_to_submit=False):
+        for key in keys:
+            column = sheet.column(key)
+            values[key] = field_widget(column, widget_key(form_key, key), snapshot,
+                                       _initial(column, initial), (options or {}).get(key))
+        st.caption("Các ô có dấu * là bắt buộc.")
+        if before_submit is not None:
+            before_submit()
+        submitted = st.form_submit_button(submit_label, type="primary")
+    return values if submitted else None
+
+
+def show_problems(messages: Sequence[str], *, title: str = "Chưa lưu.") -> None:
+    """Show why a save did not happen, one line per problem, input kept in the form."""
+    if messages:
+        st.error(title + " Hãy sửa các ô sau rồi bấm lưu lại:\n\n" + "\n".join(
+            f"- {m}" for m in messages))

@@ -1,0 +1,76 @@
+"""Lists: searchable, Vietnamese-formatted tables of records, with a row to pick for editing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from services.coltypes import Date, Widget
+from services.schema import ID, Record, Sheet
+from services.text import matches, name_sort_key
+
+
+def search(records: Sequence[Record], query: str, keys: Sequence[str]) -> list[Record]:
+    """Keep the records whose given columns contain every word of the query, accents aside."""
+    if not query.strip():
+        return list(records)
+    return [r for r in records if matches(query, *(r.get(k) for k in keys))]
+
+
+def sort_by_name(records: Sequence[Record], key: str) -> list[Record]:
+    """Sort records by a person's name the Vietnamese way (given name first)."""
+    return sorted(records, key=lambda r: name_sort_key(str(r.get(key) or "")))
+
+
+def display_frame(sheet: Sheet, records: Sequence[Record], keys: Sequence[str],
+                  extra: dict[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+    """Return records as a table with Vietnamese headers and values shown the Vietnamese way.
+
+    Dates stay dates (the column config shows them dd/mm/yyyy and they sort correctly);
+    numbers and yes/no become Vietnamese text.
+    """
+    data: dict[str, list[Any]] = {}
+    for key in keys:
+        column = sheet.column(key)
+        if isinstance(column.type, Date):
+            data[column.header] = [r.get(key) for r in records]
+        elif column.type.widget in (Widget.NUMBER, Widget.CHECKBOX, Widget.INTEGER):
+            data[column.header] = [column.type.display(r.get(key)) for r in records]
+        else:
+            data[column.header] = [r.get(key) or "" for r in records]
+    for header, values in (extra or {}).items():
+        data[header] = list(values)
+    return pd.DataFrame(data)
+
+
+def column_config(sheet: Sheet, keys: Sequence[str]) -> dict[str, Any]:
+    """Return Streamlit column settings: dd/mm/yyyy dates, help from the schema."""
+    config: dict[str, Any] = {}
+    for key in keys:
+        column = sheet.column(key)
+        if isinstance(column.type, Date):
+            config[column.header] = st.column_config.DateColumn(
+                column.header, format="DD/MM/YYYY", help=column.help or None)
+        else:
+            config[column.header] = st.column_config.Column(column.header,
+                                                            help=column.help or None)
+    return config
+
+
+def pick_record(sheet: Sheet, records: Sequence[Record], keys: Sequence[str], key: str,
+                extra: dict[str, Sequence[Any]] | None = None) -> Record | None:
+    """Show the records and return the one whose row the person selected, if any."""
+    frame = display_frame(sheet, records, keys, extra)
+    event = st.dataframe(frame, hide_index=True, width="stretch", key=key,
+                         column_config=column_config(sheet, keys), on_select="rerun",
+                         selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    return records[rows[0]] if rows and rows[0] < len(records) else None
+
+
+def find(records: Sequence[Record], record_id: str | None) -> Record | None:
+    """Return the record with this id, if it is among the records."""
+    return next((r for r in records if r.get(ID) == record_id), None)
