@@ -25,5 +25,15 @@ except (ConfigError, StoreError) as err:
 
 pages = {
     "": [st.Page("pages/home.py", title="Trang chủ", icon="🏠", default=True)],
+    "Nghiệp vụ": [
+        st.Page("pages/registrations.py", title="Mô hình “Dân vận khéo”", icon="🏅"),
+        st.Page("pages/members.py", title="Lực lượng nòng cốt", icon="👥"),
+        st.Page("pages/meetings.py", title="Dự sinh hoạt chi bộ", icon="🗓️"),
+        st.Page("pages/indicators.py", title="Chỉ tiêu Kế hoạch 48", icon="🎯"),
+    ],
+    "Danh mục": [
+        st.Page("pages/units.py", title="Đơn vị", icon="🏢"),
+        st.Page("pages/campaigns.py", title="Đợt thi đua", icon="📅"),
+    ],
 }
 st.navigation(pages).run()

@@ -6,12 +6,12 @@ import time
 
 import streamlit as st
 
+from services.auth import LOCAL_ADMIN, Actor
 from services.bootstrap import open_store
 from services.config import Settings, load_settings
 from services.store.base import Store
 from services.validation import Snapshot
 
-LOCAL_USER = "Người dùng cục bộ"
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,6 +68,6 @@ def refresh() -> None:
     _snapshot_cache(id(get_store())).clear()
 
 
-def current_actor() -> str:
-    """Return who is making changes, for the audit."""
-    return LOCAL_USER
+def current_actor() -> Actor:
+    """Return who is using the app: identity for the audit, role for permissions."""
+    return LOCAL_ADMIN

@@ -47,3 +47,18 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def new_app_test() -> AppTest:
     """Return an AppTest of the whole app (navigation included)."""
     return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the (first) button with this label, rerun, and fail on an app exception."""
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(page: str) -> AppTest:
+    """Start the app and switch to one page (e.g. "pages/units.py")."""
+    at = new_app_test().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

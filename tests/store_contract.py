@@ -142,3 +142,17 @@ class StoreContract:
         names = {r["name"] for r in snapshot["units"].records}
         assert len(names) == 200
         assert len(snapshot["audit"].records) == 200
+
+    def test_update_many_writes_all_or_nothing_on_a_conflict(self, store: Store) -> None:
+        [a, b] = store.append("units", [unit("Tổ dân phố 1"), unit("Tổ dân phố 2")], ACTOR)
+        seen = store.snapshot()["units"].by_id
+        store.update_many("units", [(a["id"], {"head": "Một"}, seen[a["id"]]),
+                                    (b["id"], {"head": "Hai"}, seen[b["id"]])], ACTOR)
+        now = store.snapshot()["units"].by_id
+        assert (now[a["id"]]["head"], now[b["id"]]["head"]) == ("Một", "Hai")
+        with pytest.raises(ConflictError):
+            # The first update is fresh, the second stale: neither may land.
+            store.update_many("units", [(a["id"], {"head": "Ba"}, now[a["id"]]),
+                                        (b["id"], {"head": "Bốn"}, seen[b["id"]])], ACTOR)
+        after = store.snapshot()["units"].by_id
+        assert (after[a["id"]]["head"], after[b["id"]]["head"]) == ("Một", "Hai")

@@ -48,7 +48,7 @@ TARGETS = [
     ("2.1.1", TargetKind.SO_LUONG, Comparison.GE, 1.0, None, "mô hình/năm"),
     ("2.1.2", TargetKind.MUC, Comparison.EQ, 100.0, None, "%"),
     ("2.1.3", TargetKind.MUC, Comparison.GE, 85.0, None, "%"),  # "đạt từ 85% trở lên"
-    ("2.1.4", TargetKind.THAY_DOI, Comparison.LE, -0.5, None, "điểm %/năm"),  # a fall
+    ("2.1.4", TargetKind.THAY_DOI, Comparison.LE, -0.5, None, "%"),  # a fall
     ("2.1.5", TargetKind.MUC, Comparison.EQ, 55.0, None, "%"),  # bare "55%"
     ("2.1.6", TargetKind.SO_LUONG, Comparison.GE, 1.0, None, "chính sách/năm"),
     ("2.1.7", TargetKind.MUC, Comparison.EQ, 100.0, None, "%"),

@@ -138,6 +138,16 @@ class Store(ABC):
                expected: Mapping[str, Any], actor: str) -> Record:
         """Change some columns of one record if it still holds `expected`; return it."""
 
+    def update_many(self, sheet_key: str,
+                    updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
+                    actor: str) -> list[Record]:
+        """Apply several (id, changes, expected) updates; all or none where the backend can.
+
+        Backends override this to write once; the default applies them one by one.
+        """
+        return [self.update(sheet_key, rid, changes, expected, actor)
+                for rid, changes, expected in updates]
+
     @abstractmethod
     def delete(self, sheet_key: str, record_id: str, expected: Mapping[str, Any],
                actor: str) -> None:

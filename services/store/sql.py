@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from services.choices import AuditAction
 from services.coltypes import Timestamp
-from services.schema import ID, SHEETS, Record, Sheet
+from services.schema import ARCHIVED, ID, SHEETS, Record, Sheet
 from services.store.base import (
     BackendUnavailable,
     Store,
@@ -159,22 +159,31 @@ class SqlStore(Store):
     def update(self, sheet_key: str, record_id: str, changes: Mapping[str, Any],
                expected: Mapping[str, Any], actor: str) -> Record:
         """Update one row if it still holds what the person edited from."""
-        sheet = SHEETS[sheet_key]
-        changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
-        with self._write() as conn:
-            current = self._current(conn, sheet, record_id)
-            if changed := changed_columns(sheet, current, expected):
-                raise conflict(sheet, changed)
-            after = {**current, **changes}
-            table = self.tables[sheet_key]
-            values = {k: v for k, v in _to_db(sheet, after).items() if k in changes}
-            if values:
-                conn.execute(table.update().where(table.c[ID] == record_id).values(**values))
-            self._insert(conn, SHEETS["audit"],
-                         [audit_record(AuditAction.SUA if "archived" not in changes
-                                       else AuditAction.LUU_TRU, sheet, record_id, actor,
-                                       current, after)])
+        [after] = self.update_many(sheet_key, [(record_id, changes, expected)], actor)
         return after
+
+    def update_many(self, sheet_key: str,
+                    updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
+                    actor: str) -> list[Record]:
+        """Apply every update in one transaction: one conflict and nothing is written."""
+        sheet = SHEETS[sheet_key]
+        table = self.tables[sheet_key]
+        out = []
+        with self._write() as conn:
+            for record_id, changes, expected in updates:
+                changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
+                current = self._current(conn, sheet, record_id)
+                if changed := changed_columns(sheet, current, expected):
+                    raise conflict(sheet, changed)
+                after = {**current, **changes}
+                values = {k: v for k, v in _to_db(sheet, after).items() if k in changes}
+                if values:
+                    conn.execute(table.update().where(table.c[ID] == record_id).values(**values))
+                action = AuditAction.LUU_TRU if ARCHIVED in changes else AuditAction.SUA
+                self._insert(conn, SHEETS["audit"],
+                             [audit_record(action, sheet, record_id, actor, current, after)])
+                out.append(after)
+        return out
 
     def delete(self, sheet_key: str, record_id: str, expected: Mapping[str, Any],
                actor: str) -> None:

@@ -1,0 +1,5 @@
+"""Placeholder page; replaced by the workflow's page."""
+
+import streamlit as st
+
+st.title("members")
