@@ -13,7 +13,6 @@ from services.store.base import Store
 from services.validation import Snapshot
 
 
-
 @st.cache_resource(show_spinner=False)
 def get_settings() -> Settings:
     """Return the deployment's settings, read once per process."""
