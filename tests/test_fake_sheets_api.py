@@ -1,0 +1,669 @@
+"""Tests of the fake Sheets API, driven through the real gspread client over loopback HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import gspread
+import pytest
+from gspread.exceptions import APIError, SpreadsheetNotFound
+from gspread.http_client import BackOffHTTPClient
+from gspread.utils import ValueInputOption, ValueRenderOption
+
+from tests.fakes.sheets_api import (
+    FORMULA_PLACEHOLDER,
+    FakeSheetsServer,
+    gspread_client,
+    rewrite_google_url,
+)
+
+VN_TAB = "Tên có dấu và 'nháy'"
+VN_TAB_A1 = "'Tên có dấu và ''nháy'''"
+JULY_4_2024 = 45477  # days since 1899-12-30
+APRIL_7_2024 = 45389
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSheetsServer]:
+    with FakeSheetsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def gc(fake: FakeSheetsServer) -> gspread.Client:
+    return gspread_client(fake.base_url)
+
+
+@pytest.fixture
+def sid(fake: FakeSheetsServer) -> str:
+    return fake.create_spreadsheet(
+        "Quản trị",
+        {
+            "Học viên": [
+                ["Tên", "SĐT", "Điểm", "Ngày", "Đạt"],
+                ["An", "0912345678", 12.5, date(2024, 7, 4), True],
+                ["Bình", "0123", 7, date(2024, 4, 7), False],
+            ],
+            VN_TAB: [["Cột A", "Cột B"]],
+        },
+    )
+
+
+def _api_error(excinfo: pytest.ExceptionInfo[APIError]) -> dict:
+    return dict(excinfo.value.error)
+
+
+# ---- wiring -------------------------------------------------------------------------------
+
+
+def test_rewrite_google_url_only_touches_google_origins() -> None:
+    base = "http://127.0.0.1:5555"
+    assert (
+        rewrite_google_url("https://sheets.googleapis.com/v4/spreadsheets/x", base)
+        == "http://127.0.0.1:5555/v4/spreadsheets/x"
+    )
+    assert (
+        rewrite_google_url("https://www.googleapis.com/drive/v3/files", base + "/")
+        == "http://127.0.0.1:5555/drive/v3/files"
+    )
+    already = "http://127.0.0.1:5555/v4/spreadsheets/x"
+    assert rewrite_google_url(already, base) == already
+    assert rewrite_google_url("https://example.com/v4", base) == "https://example.com/v4"
+
+
+def test_server_binds_ephemeral_loopback_port(fake: FakeSheetsServer) -> None:
+    assert fake.base_url.startswith("http://127.0.0.1:")
+    assert not fake.base_url.endswith(":0")
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def test_open_by_key_worksheet_and_get_all_values(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    assert sh.title == "Quản trị"
+    assert [ws.title for ws in sh.worksheets()] == ["Học viên", VN_TAB]
+    ws = sh.worksheet("Học viên")
+    assert ws.id == 0
+    assert (ws.row_count, ws.col_count, ws.frozen_row_count) == (1000, 26, 0)
+    assert ws.get_all_values() == [
+        ["Tên", "SĐT", "Điểm", "Ngày", "Đạt"],
+        ["An", "0912345678", "12.5", "7/4/2024", "TRUE"],
+        ["Bình", "0123", "7", "4/7/2024", "FALSE"],
+    ]
+
+
+def test_unknown_spreadsheet_is_not_found(gc: gspread.Client) -> None:
+    with pytest.raises(SpreadsheetNotFound):
+        gc.open_by_key("does-not-exist")
+
+
+def test_values_batch_get_unformatted_serial_number(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    res = sh.values_batch_get(
+        ["'Học viên'!A2:E3", f"{VN_TAB_A1}!A:Z"],
+        params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"},
+    )
+    first, second = res["valueRanges"]
+    assert first["range"] == "'Học viên'!A2:E3"
+    assert first["values"] == [
+        ["An", "0912345678", 12.5, JULY_4_2024, True],
+        ["Bình", "0123", 7, APRIL_7_2024, False],
+    ]
+    assert isinstance(first["values"][1][2], int)
+    assert second["range"] == f"{VN_TAB_A1}!A1:Z1000"
+    assert second["values"] == [["Cột A", "Cột B"]]
+
+
+def test_worksheet_batch_get_formatted_string_dates(gc: gspread.Client, sid: str) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    ranges = ws.batch_get(
+        ["C2:D3", "E2"],
+        value_render_option=ValueRenderOption.unformatted,
+        date_time_render_option="FORMATTED_STRING",
+    )
+    assert ranges[0] == [[12.5, "7/4/2024"], [7, "4/7/2024"]]
+    assert ranges[0].range == "'Học viên'!C2:D3"
+    assert ranges[1] == [[True]]
+    assert ranges[1].range == "'Học viên'!E2"
+
+
+def test_reads_trim_trailing_cells_and_rows(fake: FakeSheetsServer, gc: gspread.Client) -> None:
+    sid = fake.create_spreadsheet(
+        "Trim", {"Sheet1": [["a", "", None], [], ["", "b", ""], ["", ""], []]}
+    )
+    sh = gc.open_by_key(sid)
+    res = sh.values_get("Sheet1")
+    assert res == {
+        "range": "Sheet1!A1:Z1000",
+        "majorDimension": "ROWS",
+        "values": [["a"], [], ["", "b"]],
+    }
+    by_column = sh.values_get("Sheet1!A1:C5", params={"majorDimension": "COLUMNS"})
+    assert by_column["values"] == [["a"], ["", "", "b"]]
+    assert "values" not in sh.values_get("Sheet1!D1:F9")
+
+
+def test_open_ended_and_whole_column_ranges(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    assert sh.values_get("'Học viên'!B2:C")["values"] == [["0912345678", "12.5"], ["0123", "7"]]
+    assert sh.values_get("'Học viên'!B2:C")["range"] == "'Học viên'!B2:C1000"
+    assert sh.values_get("'Học viên'!A:A")["values"] == [["Tên"], ["An"], ["Bình"]]
+    assert sh.values_get("'Học viên'!2:2")["values"] == [
+        ["An", "0912345678", "12.5", "7/4/2024", "TRUE"]
+    ]
+    # No sheet name: the first visible sheet, like Google.
+    assert sh.values_get("B3")["values"] == [["0123"]]
+
+
+def test_missing_tab_is_unable_to_parse_range(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError) as excinfo:
+        sh.values_get("'Không có'!A1:B2")
+    assert excinfo.value.code == 400
+    assert "Unable to parse range" in _api_error(excinfo)["message"]
+    assert _api_error(excinfo)["status"] == "INVALID_ARGUMENT"
+
+
+def test_range_starting_outside_grid_is_rejected(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError) as excinfo:
+        sh.values_get("'Học viên'!A1001:B")
+    assert "exceeds grid limits" in _api_error(excinfo)["message"]
+    # Oversized ends are clamped rather than rejected.
+    assert sh.values_get("'Học viên'!A1:ZZ5000")["range"] == "'Học viên'!A1:Z1000"
+
+
+def test_fields_mask_on_metadata(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    meta = sh.fetch_sheet_metadata(params={"fields": "sheets(properties(sheetId,title))"})
+    assert meta == {
+        "sheets": [
+            {"properties": {"sheetId": 0, "title": "Học viên"}},
+            {"properties": {"sheetId": meta["sheets"][1]["properties"]["sheetId"],
+                            "title": VN_TAB}},
+        ]
+    }
+    titles = sh.fetch_sheet_metadata(params={"fields": "properties.title,sheets.properties.index"})
+    assert titles == {
+        "properties": {"title": "Quản trị"},
+        "sheets": [{"properties": {"index": 0}}, {"properties": {"index": 1}}],
+    }
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+def test_append_row_raw_keeps_formula_text_literal(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    ws.append_row(['=IMPORTXML("http://x")', "0123"], value_input_option=ValueInputOption.raw)
+    assert fake.cell(sid, "Học viên", "A4") == '=IMPORTXML("http://x")'
+    assert not fake.is_formula(sid, "Học viên", "A4")
+    assert fake.cell(sid, "Học viên", "B4") == "0123"
+    assert ws.get("A4:B4") == [['=IMPORTXML("http://x")', "0123"]]
+    assert ws.get("A4", value_render_option=ValueRenderOption.formula) == [
+        ['=IMPORTXML("http://x")']
+    ]
+
+
+def test_append_row_user_entered_makes_formula(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    res = ws.append_row(
+        ['=IMPORTXML("http://x")', "0123"], value_input_option=ValueInputOption.user_entered
+    )
+    assert res["updates"]["updatedRange"] == "'Học viên'!A4:B4"
+    assert res["tableRange"] == "'Học viên'!A1:E3"
+    assert fake.is_formula(sid, "Học viên", "A4")
+    assert fake.cell(sid, "Học viên", "B4") == 123
+    assert ws.get("A4:B4") == [[FORMULA_PLACEHOLDER, "123"]]
+    assert ws.get("A4", value_render_option=ValueRenderOption.formula) == [
+        ['=IMPORTXML("http://x")']
+    ]
+    fake.set_formula_result(sid, "Học viên", "A4", "kết quả")
+    assert ws.acell("A4").value == "kết quả"
+
+
+def test_update_raw_keeps_strings_verbatim(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    ws.update([["=SUM(A1)", "0123", "12,5", "'x", "7/4/2024", 3, True]], "A5", raw=True)
+    stored = [fake.cell(sid, "Học viên", f"{col}5") for col in "ABCDEFG"]
+    assert stored == ["=SUM(A1)", "0123", "12,5", "'x", "7/4/2024", 3, True]
+    assert not fake.is_formula(sid, "Học viên", "A5")
+    assert fake.number_format(sid, "Học viên", "E5") is None
+    assert ws.get("A5:G5", value_render_option=ValueRenderOption.unformatted) == [
+        ["=SUM(A1)", "0123", "12,5", "'x", "7/4/2024", 3, True]
+    ]
+
+
+def test_update_user_entered_parses_like_the_sheets_ui(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    row = ["0123", "12.5", "55%", "7/4/2024", "2024-04-07", "'0123", "TRUE", "=A1", "12,5"]
+    ws.update([row], "A6", value_input_option=ValueInputOption.user_entered)
+    stored = [fake.cell(sid, "Học viên", f"{col}6") for col in "ABCDEFGHI"]
+    assert stored == [123, 12.5, 0.55, JULY_4_2024, APRIL_7_2024, "0123", True, "=A1", "12,5"]
+    assert fake.is_formula(sid, "Học viên", "H6")
+    assert fake.number_format(sid, "Học viên", "D6") == {"type": "DATE", "pattern": "M/d/yyyy"}
+    assert ws.get("A6:I6") == [
+        ["123", "12.5", "55%", "7/4/2024", "2024-04-07", "0123", "TRUE", FORMULA_PLACEHOLDER,
+         "12,5"]
+    ]
+    assert ws.get("A6:G6", value_render_option=ValueRenderOption.unformatted) == [
+        [123, 12.5, 0.55, JULY_4_2024, APRIL_7_2024, "0123", True]
+    ]
+
+
+def test_gspread_defaults_raw_for_update_but_user_entered_for_update_acell(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    fake.reset_log()
+    ws.update([["0123"]], "A7")
+    ws.update_acell("B7", "0123")
+    assert [r.param("valueInputOption") for r in fake.requests] == ["RAW", "USER_ENTERED"]
+    assert fake.cell(sid, "Học viên", "A7") == "0123"
+    assert fake.cell(sid, "Học viên", "B7") == 123
+
+
+def test_vietnamese_locale_decimal_comma_and_day_first_dates(
+    fake: FakeSheetsServer, gc: gspread.Client
+) -> None:
+    sid = fake.create_spreadsheet("VN", {"Trang tính1": []}, locale="vi_VN")
+    ws = gc.open_by_key(sid).worksheet("Trang tính1")
+    ws.update([["12,5", "7/4/2024", "1.234", "12.5"]], "A1", raw=False)
+    assert [fake.cell(sid, "Trang tính1", c) for c in ("A1", "B1", "C1", "D1")] == [
+        12.5, APRIL_7_2024, 1234, "12.5"
+    ]
+    assert ws.get("A1:D1") == [["12,5", "07/04/2024", "1.234", "12.5"]]
+
+
+def test_text_formatted_column_keeps_user_entered_digits(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    sh.batch_update({"requests": [{"repeatCell": {
+        "range": {"sheetId": 0, "startColumnIndex": 1, "endColumnIndex": 2},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+        "fields": "userEnteredFormat.numberFormat",
+    }}]})
+    ws = sh.worksheet("Học viên")
+    ws.update([["0987", "0987"]], "A8", raw=False)
+    assert fake.cell(sid, "Học viên", "A8") == 987
+    assert fake.cell(sid, "Học viên", "B8") == "0987"
+
+
+def test_bounded_range_must_contain_the_data(gc: gspread.Client, sid: str) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    with pytest.raises(APIError) as excinfo:
+        ws.update([[1], [2], [3]], "A10:A11")
+    assert "tried writing to row [12]" in _api_error(excinfo)["message"]
+
+
+def test_writes_grow_the_grid(fake: FakeSheetsServer, gc: gspread.Client, sid: str) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    ws.update([["x"], ["y"], ["z"]], "A999")
+    assert fake.sheet_properties(sid, "Học viên")["gridProperties"]["rowCount"] == 1001
+    assert fake.cell(sid, "Học viên", "A1001") == "z"
+
+
+def test_null_skips_and_empty_string_clears(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    sh.values_update("'Học viên'!A2", params={"valueInputOption": "RAW"},
+                     body={"values": [[None, ""]]})
+    assert fake.cell(sid, "Học viên", "A2") == "An"
+    assert fake.cell(sid, "Học viên", "B2") is None
+
+
+def test_values_batch_update_and_clears(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    res = ws.batch_update(
+        [{"range": "A5:B5", "values": [["x", "5"]]}, {"range": "D5", "values": [["=1+1"]]}],
+        value_input_option=ValueInputOption.user_entered,
+    )
+    assert res["totalUpdatedCells"] == 3
+    assert fake.cell(sid, "Học viên", "B5") == 5
+    assert fake.is_formula(sid, "Học viên", "D5")
+    ws.batch_clear(["A5:B5"])
+    assert fake.cell(sid, "Học viên", "A5") is None
+    assert fake.is_formula(sid, "Học viên", "D5")
+    ws.clear()
+    assert fake.get_values(sid, "Học viên") == []
+
+
+def test_values_batch_update_is_validated_before_writing(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError):
+        sh.values_batch_update({"valueInputOption": "RAW", "data": [
+            {"range": "'Học viên'!A5", "values": [["ok"]]},
+            {"range": "'Không có'!A1", "values": [["bad"]]},
+        ]})
+    assert fake.cell(sid, "Học viên", "A5") is None
+
+
+def test_append_fills_first_gap_and_insert_rows_shifts_below(
+    fake: FakeSheetsServer, gc: gspread.Client
+) -> None:
+    sid = fake.create_spreadsheet("Gap", {"S": [["h1", "h2"], ["a", "1"], [], ["footer"]]})
+    ws = gc.open_by_key(sid).worksheet("S")
+    ws.append_row(["b", "2"], insert_data_option="INSERT_ROWS")
+    assert fake.get_values(sid, "S") == [["h1", "h2"], ["a", "1"], ["b", "2"], [], ["footer"]]
+    ws.append_row(["c"])  # OVERWRITE: the gap row is reused
+    assert fake.get_values(sid, "S")[3:] == [["c"], ["footer"]]
+
+
+def test_set_values_simulates_a_person_editing(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    fake.set_values(sid, "Học viên", [["Tên", "SĐT"], ["Chi", "0901"], ["Dũng", "=1+1"]])
+    assert fake.get_values(sid, "Học viên") == [["Tên", "SĐT"], ["Chi", 901], ["Dũng", "=1+1"]]
+    assert fake.is_formula(sid, "Học viên", "B3")
+    assert ws.get_all_values() == [["Tên", "SĐT"], ["Chi", "901"], ["Dũng", FORMULA_PLACEHOLDER]]
+    fake.set_cell(sid, "Học viên", "C2", "'0901")
+    assert ws.acell("C2").value == "0901"
+
+
+def test_get_all_records_numericises_text_client_side(gc: gspread.Client, sid: str) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    # gspread itself turns the stored text "0912345678" into an int unless told not to.
+    records = ws.get_all_records(value_render_option=ValueRenderOption.unformatted)
+    assert records[0]["SĐT"] == 912345678
+    records = ws.get_all_records(
+        value_render_option=ValueRenderOption.unformatted, numericise_ignore=["all"]
+    )
+    assert records[0] == {
+        "Tên": "An", "SĐT": "0912345678", "Điểm": 12.5, "Ngày": JULY_4_2024, "Đạt": True
+    }
+
+
+def test_vietnamese_quoted_tab_name_with_apostrophe(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    ws = sh.worksheet(VN_TAB)
+    ws.update([["Giá trị", "Ghi chú"]], "A2")
+    ws.append_row(["Hàng mới", "ổn"])
+    assert ws.get_all_values() == [["Cột A", "Cột B"], ["Giá trị", "Ghi chú"], ["Hàng mới", "ổn"]]
+    res = sh.values_get(f"{VN_TAB_A1}!A:Z")
+    assert res["range"] == f"{VN_TAB_A1}!A1:Z1000"
+    assert fake.get_values(sid, VN_TAB)[2] == ["Hàng mới", "ổn"]
+    paths = [r.path for r in fake.requests if r.operation == "values.append"]
+    assert paths and paths[-1].endswith(f"/values/{VN_TAB_A1}:append")
+    assert "%" in fake.requests[-1].raw_path  # gspread URL-quotes the range
+
+
+# ---- spreadsheets.batchUpdate ------------------------------------------------------------
+
+
+def test_batch_update_add_sheet_append_cells_and_validation(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    rule = {
+        "condition": {"type": "ONE_OF_LIST",
+                      "values": [{"userEnteredValue": "Có"}, {"userEnteredValue": "Không"}]},
+        "strict": True,
+        "showCustomUi": True,
+    }
+    res = sh.batch_update({"requests": [
+        {"addSheet": {"properties": {"title": "Nhật ký", "sheetId": 4242,
+                                     "gridProperties": {"rowCount": 50, "columnCount": 4,
+                                                        "frozenRowCount": 1}}}},
+        {"appendCells": {"sheetId": 4242, "fields": "userEnteredValue", "rows": [
+            {"values": [{"userEnteredValue": {"stringValue": "Thời điểm"}},
+                        {"userEnteredValue": {"stringValue": "Số"}},
+                        {"userEnteredValue": {"stringValue": "Có mặt"}}]},
+            {"values": [{"userEnteredValue": {"stringValue": "=not a formula"}},
+                        {"userEnteredValue": {"numberValue": 3}},
+                        {"userEnteredValue": {"boolValue": True}},
+                        {"userEnteredValue": {"formulaValue": "=B2*2"}}]},
+        ]}},
+        {"setDataValidation": {"range": {"sheetId": 4242, "startRowIndex": 1,
+                                         "startColumnIndex": 2, "endColumnIndex": 3},
+                               "rule": rule}},
+        {"updateBorders": {"range": {"sheetId": 4242}}},
+    ]})
+    assert len(res["replies"]) == 4
+    props = res["replies"][0]["addSheet"]["properties"]
+    assert props["sheetId"] == 4242
+    assert props["index"] == 2
+    assert props["gridProperties"] == {"rowCount": 50, "columnCount": 4, "frozenRowCount": 1}
+    assert res["replies"][1:] == [{}, {}, {}]
+
+    ws = sh.worksheet("Nhật ký")
+    assert ws.frozen_row_count == 1
+    # gspread pads short rows with "" (fill_gaps); the API itself trims them.
+    assert ws.get_all_values(value_render_option=ValueRenderOption.formula) == [
+        ["Thời điểm", "Số", "Có mặt", ""],
+        ["=not a formula", 3, True, "=B2*2"],
+    ]
+    assert not fake.is_formula(sid, "Nhật ký", "A2")
+    assert fake.is_formula(sid, "Nhật ký", "D2")
+    assert fake.data_validation(sid, "Nhật ký", "C2") == rule
+    assert fake.data_validation(sid, "Nhật ký", "C50") == rule
+    assert fake.data_validation(sid, "Nhật ký", "C1") is None
+
+    # A second appendCells lands after the last row with data.
+    sh.batch_update({"requests": [{"appendCells": {
+        "sheetId": 4242, "fields": "*",
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": "tiếp"}}]}],
+    }}]})
+    assert fake.get_values(sid, "Nhật ký")[2] == ["tiếp"]
+
+
+def test_batch_update_is_atomic_and_rejects_unknown_requests(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError) as excinfo:
+        sh.batch_update({"requests": [
+            {"addSheet": {"properties": {"title": "Tạm"}}},
+            {"frobnicateSheet": {}},
+        ]})
+    assert excinfo.value.code == 400
+    assert "frobnicateSheet" in _api_error(excinfo)["message"]
+    assert fake.tabs(sid) == ["Học viên", VN_TAB]
+
+
+def test_duplicate_sheet_title_rejected(gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError) as excinfo:
+        sh.add_worksheet("học viên", rows=10, cols=3)
+    assert "already exists" in _api_error(excinfo)["message"]
+
+
+def test_worksheet_structure_operations(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    ws = sh.worksheet("Học viên")
+    ws.insert_row(["Mới", "0900"], 2)
+    assert [row[0] for row in fake.get_values(sid, "Học viên")] == ["Tên", "Mới", "An", "Bình"]
+    ws.delete_rows(3)
+    assert [row[0] for row in fake.get_values(sid, "Học viên")] == ["Tên", "Mới", "Bình"]
+    assert fake.sheet_properties(sid, "Học viên")["gridProperties"]["rowCount"] == 1000
+    ws.freeze(rows=1)
+    ws.update_title("Học viên 2025")
+    assert sh.worksheet("Học viên 2025").frozen_row_count == 1
+    added = sh.add_worksheet("Tạm", rows=5, cols=2)
+    assert fake.tabs(sid) == ["Học viên 2025", VN_TAB, "Tạm"]
+    sh.del_worksheet(added)
+    assert fake.tabs(sid) == ["Học viên 2025", VN_TAB]
+
+
+def test_protected_range_and_grid_data(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    res = sh.batch_update({"requests": [{"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0, "startRowIndex": 0, "endRowIndex": 1},
+        "description": "Tiêu đề", "warningOnly": True,
+    }}}]})
+    protected = res["replies"][0]["addProtectedRange"]["protectedRange"]
+    assert protected["description"] == "Tiêu đề"
+    assert isinstance(protected["protectedRangeId"], int)
+    meta = sh.fetch_sheet_metadata()
+    assert meta["sheets"][0]["protectedRanges"] == [protected]
+    assert "protectedRanges" not in meta["sheets"][1]
+    assert fake.protected_ranges(sid, "Học viên") == [protected]
+
+    grid = sh.fetch_sheet_metadata(params={"includeGridData": "true", "ranges": "'Học viên'!C2:D2"})
+    assert len(grid["sheets"]) == 1
+    cells = grid["sheets"][0]["data"][0]["rowData"][0]["values"]
+    assert cells[0]["userEnteredValue"] == {"numberValue": 12.5}
+    assert cells[1]["formattedValue"] == "7/4/2024"
+    assert cells[1]["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
+
+
+# ---- request log, faults, latency, concurrency ---------------------------------------------
+
+
+def test_request_log_counts_reads_and_writes(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    assert [(r.operation, r.kind) for r in fake.requests] == [("spreadsheets.get", "read")]
+    fake.reset_log()
+    ranges = [f"'Học viên'!{c}1:{c}3" for c in "ABCDE"]
+    res = sh.values_batch_get(ranges)
+    assert len(res["valueRanges"]) == 5
+    assert len(fake.requests) == 1
+    entry = fake.requests[0]
+    assert (entry.method, entry.kind, entry.operation) == ("GET", "read", "values.batchGet")
+    assert entry.query["ranges"] == ranges
+    assert entry.status == 200
+
+    ws = sh.worksheet("Học viên")
+    ws.append_row(["x"])
+    ws.update([["y"]], "A9")
+    sh.batch_update({"requests": [{"updateBorders": {"range": {"sheetId": 0}}}]})
+    assert fake.count(kind="read") == 2
+    assert fake.count(kind="write") == 3
+    assert fake.count(operation="values.append") == 1
+    writes = [r for r in fake.requests if r.kind == "write"]
+    assert writes[0].body == {"values": [["x"]]}
+    assert writes[1].method == "PUT"
+
+
+def test_fault_injection_429_then_success(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    fake.reset_log()
+    fake.inject_faults(429, count=2)
+    for _ in range(2):
+        with pytest.raises(APIError) as excinfo:
+            sh.values_get("'Học viên'!A1")
+        assert excinfo.value.code == 429
+        assert _api_error(excinfo)["status"] == "RESOURCE_EXHAUSTED"
+        assert "Read requests" in _api_error(excinfo)["message"]
+    assert sh.values_get("'Học viên'!A1")["values"] == [["Tên"]]
+    assert [(r.status, r.faulted) for r in fake.requests] == [
+        (429, True), (429, True), (200, False)
+    ]
+
+
+def test_permanent_fault_filtered_by_path_until_cleared(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    fake.inject_faults(503, None, path_contains=":batchUpdate")
+    body = {"requests": [{"addSheet": {"properties": {"title": "Mới"}}}]}
+    for _ in range(3):
+        with pytest.raises(APIError) as excinfo:
+            sh.batch_update(body)
+        assert excinfo.value.code == 503
+        assert _api_error(excinfo)["status"] == "UNAVAILABLE"
+    assert sh.values_get("'Học viên'!A1")["values"] == [["Tên"]]  # other paths unaffected
+    assert fake.tabs(sid) == ["Học viên", VN_TAB]
+    fake.clear_faults()
+    sh.batch_update(body)
+    assert fake.tabs(sid) == ["Học viên", VN_TAB, "Mới"]
+
+
+def test_fault_filtered_by_kind(fake: FakeSheetsServer, gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    ws = sh.worksheet("Học viên")
+    fake.inject_faults(429, count=1, kind="write")
+    assert ws.acell("A1").value == "Tên"
+    with pytest.raises(APIError) as excinfo:
+        ws.update_acell("A1", "x")
+    assert "Write requests" in _api_error(excinfo)["message"]
+    ws.update_acell("A1", "x")
+    assert fake.cell(sid, "Học viên", "A1") == "x"
+
+
+def test_backoff_client_composes_with_redirect(
+    fake: FakeSheetsServer, sid: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("gspread.http_client.time.sleep", sleeps.append)
+    gc = gspread_client(fake.base_url, parent=BackOffHTTPClient)
+    sh = gc.open_by_key(sid)
+    fake.reset_log()
+    fake.inject_faults(429, count=1)
+    assert sh.values_get("'Học viên'!A1")["values"] == [["Tên"]]
+    assert sleeps == [2]
+    assert [r.status for r in fake.requests] == [429, 200]
+
+
+def test_latency_is_applied(fake: FakeSheetsServer, gc: gspread.Client, sid: str) -> None:
+    sh = gc.open_by_key(sid)
+    fake.latency = 0.2
+    started = time.perf_counter()
+    sh.values_get("'Học viên'!A1")
+    assert time.perf_counter() - started >= 0.2
+
+
+def test_concurrent_appends_are_serialised(fake: FakeSheetsServer, sid: str) -> None:
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            ws = gspread_client(fake.base_url).open_by_key(sid).worksheet(VN_TAB)
+            for i in range(5):
+                ws.append_row([f"w{n}-{i}"])
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    rows = fake.get_values(sid, VN_TAB)
+    assert len(rows) == 31
+    assert sorted(row[0] for row in rows[1:]) == sorted(
+        f"w{n}-{i}" for n in range(6) for i in range(5)
+    )
+
+
+def test_spreadsheets_create_endpoint(fake: FakeSheetsServer, gc: gspread.Client) -> None:
+    res = gc.http_client.request(
+        "post",
+        "https://sheets.googleapis.com/v4/spreadsheets",
+        json={"properties": {"title": "Mới", "locale": "vi_VN"},
+              "sheets": [{"properties": {"title": "Dữ liệu"}}]},
+    ).json()
+    assert res["properties"]["locale"] == "vi_VN"
+    assert [s["properties"]["title"] for s in res["sheets"]] == ["Dữ liệu"]
+    assert fake.tabs(res["spreadsheetId"]) == ["Dữ liệu"]
