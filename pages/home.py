@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.app import get_settings, get_snapshot, get_store, refresh
+from services.coltypes import format_number
 from services.schema import SHEETS
 
 settings = get_settings()
@@ -12,17 +13,14 @@ st.title(settings.committee)
 st.caption(f"Khối Dân vận · Năm {settings.year} · {get_store().describe()}")
 
 snapshot = get_snapshot()
-rows = [
-    {
-        "Bảng": s.title,
-        "Nội dung": s.description,
-        "Số bản ghi": len(snapshot[key].active()),
-        "Dòng có lỗi": snapshot[key].excluded,
-    }
-    for key, s in SHEETS.items()
-]
 st.subheader("Dữ liệu hiện có")
-st.dataframe(rows, hide_index=True, width="stretch")
+cells = st.columns(3)
+for i, (key, sheet) in enumerate(SHEETS.items()):
+    table = snapshot[key]
+    bad = f"{table.excluded} dòng lỗi" if table.excluded else None
+    cells[i % 3].metric(sheet.title, format_number(len(table.active()), 0), delta=bad,
+                        delta_color="inverse" if bad else "off", help=sheet.description,
+                        border=True)
 if snapshot.excluded:
     st.warning(f"Có {snapshot.excluded} dòng bị bỏ qua vì có lỗi cần sửa trong bảng tính.")
 st.caption(f"Dữ liệu đọc lúc {snapshot.read_at:%H:%M:%S %d/%m/%Y}.")

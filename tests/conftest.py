@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -62,3 +63,56 @@ def open_page(page: str) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Return headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    from tests.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium (/usr/bin/chromium) is not installed; `python3 dev.py test` "
+                    "installs it as root")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[str]:
+    """Run the real app on a fresh embedded store (demo ward) and return its URL."""
+    from tests.live import running_app
+
+    env = {"DANVAN_DB_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+           "DANVAN_SECRETS": str(tmp_path / "no-secrets.toml"), "DANVAN_LOG_DIR": str(tmp_path)}
+    with running_app(env) as url:
+        yield url
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Return a fresh browser page; save a screenshot when the test fails."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
+                                  accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Keep each phase's report on the test item, for screenshots on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

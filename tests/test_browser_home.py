@@ -1,0 +1,25 @@
+"""The real app in headless Chromium: it starts, answers its health check, shows the ward."""
+
+from __future__ import annotations
+
+import urllib.request
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_health_endpoint_answers_ok(live_app: str) -> None:
+    with urllib.request.urlopen(f"{live_app}/_stcore/health", timeout=5) as response:
+        assert response.read() == b"ok"
+
+
+def test_home_page_renders_in_chromium_with_vietnamese_text_and_counts(live_app: str,
+                                                                        page: Any) -> None:
+    page.goto(live_app)
+    page.get_by_role("heading", name="Đảng ủy phường Phố Hòa").wait_for()
+    page.get_by_text("Dữ liệu hiện có").wait_for()
+    members = page.get_by_test_id("stMetric").filter(has_text="Lực lượng nòng cốt")
+    assert members.get_by_test_id("stMetricValue").inner_text() == "150"
+    assert page.get_by_role("link", name="Đơn vị").count() >= 1
