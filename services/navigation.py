@@ -1,0 +1,51 @@
+"""Which screens exist, under which heading, and the least role that may open each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.choices import Role
+
+_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One page of the app."""
+
+    path: str
+    title: str
+    icon: str
+    section: str
+    role: Role
+    default: bool = False
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("pages/home.py", "Trang chủ", ":material/home:", "", Role.VIEWER, default=True),
+    Screen("pages/registrations.py", "Mô hình “Dân vận khéo”", ":material/workspace_premium:",
+           "Nghiệp vụ", Role.EDITOR),
+    Screen("pages/members.py", "Lực lượng nòng cốt", ":material/groups:", "Nghiệp vụ",
+           Role.EDITOR),
+    Screen("pages/meetings.py", "Dự sinh hoạt chi bộ", ":material/event_available:", "Nghiệp vụ",
+           Role.EDITOR),
+    Screen("pages/indicators.py", "Chỉ tiêu Kế hoạch 48", ":material/flag:", "Nghiệp vụ",
+           Role.EDITOR),
+    Screen("pages/units.py", "Đơn vị", ":material/apartment:", "Danh mục", Role.EDITOR),
+    Screen("pages/campaigns.py", "Đợt thi đua", ":material/calendar_month:", "Danh mục",
+           Role.EDITOR),
+)
+
+
+def allows(role: Role | None, needed: Role) -> bool:
+    """Tell whether a role reaches the needed one (admin ⊃ editor ⊃ viewer)."""
+    return role is not None and _RANK[role] >= _RANK[needed]
+
+
+def screens_for(role: Role | None) -> dict[str, list[Screen]]:
+    """Return the screens a role may open, grouped by section, in declaration order."""
+    out: dict[str, list[Screen]] = {}
+    for screen in SCREENS:
+        if allows(role, screen.role):
+            out.setdefault(screen.section, []).append(screen)
+    return out
