@@ -1,5 +1,382 @@
-"""Placeholder page; replaced by the workflow's page."""
+"""“Dân vận khéo” models: register, follow through the life cycle, see who is missing or late."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from functools import partial
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
-st.title("registrations")
+from services import campaign as rules
+from services import records as saving
+from services.app import current_actor, get_settings, get_snapshot, get_store, refresh
+from services.choices import Field, RecognitionLevel, RegistrationStatus
+from services.clock import today as vn_today
+from services.coltypes import format_date_vn
+from services.forms import PLACEHOLDER, record_form, reset_form, show_problems, widget_key
+from services.listing import column_config, display_frame, find, search
+from services.reference import CRITERIA
+from services.schema import ID, REGISTRATIONS, UNITS, Record
+from services.ui import archive_button, edit_form, flash, show_flash
+from services.validation import Snapshot
+
+SHEET = "registrations"
+ADD_FORM = "registrations-add"
+PICK = "registrations-pick"
+TABLE = "registrations-table"
+Status = RegistrationStatus
+
+# What the office asks when a unit registers; the status is always "Đăng ký", never asked.
+ADD_COLUMNS = ["campaign", "unit", "kind", "person", "field", "model_name", "content",
+               "registered_on", "note"]
+LIST_COLUMNS = ["model_name", "unit", "kind", "person", "field", "campaign", "registered_on",
+                "status", "reported_on", "recognition"]
+SEARCH_COLUMNS = ["model_name", "unit", "person", "content", "result", "note"]
+CRITERIA_KEYS = [c.key for c in CRITERIA]
+ALL = "Tất cả"
+
+
+def _date_input(label: str, value: date, key: str, help_text: str | None = None) -> date | None:
+    return st.date_input(label, value=value, key=key, format="DD/MM/YYYY", help=help_text,
+                         min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+
+
+# --- header ------------------------------------------------------------------------------------
+
+
+def campaign_header(campaigns: Sequence[Record], year: int, today: date) -> None:
+    """Show the year's campaigns with their deadlines, or what to do when there is none."""
+    if not campaigns:
+        st.info(f"Chưa có đợt thi đua “Dân vận khéo” nào của năm {year}. Hãy mở đợt của năm nay ở "
+                "trang “Đợt thi đua” (nhập hạn đăng ký và hạn báo cáo kết quả), rồi quay lại đây "
+                "để đăng ký mô hình.", icon="📅")
+        st.page_link("pages/campaigns.py", label="Mở trang “Đợt thi đua”", icon="📅")
+        return
+    for campaign in campaigns:
+        with st.container(border=True):
+            st.markdown(f"**{campaign['name']}**")
+            milestones = rules.deadlines(campaign, today)
+            for column, deadline in zip(st.columns(len(milestones) or 1), milestones,
+                                        strict=False):
+                state = rules.deadline_text(deadline.day, today)
+                colour = "gray" if deadline.passed else "orange" if deadline.remaining <= 7 \
+                    else "green"
+                column.markdown(f"{deadline.label}: **{format_date_vn(deadline.day)}**  \n"
+                                f":{colour}[{state}]")
+
+
+def summary(snapshot: Snapshot, year: int, today: date) -> None:
+    """Show the year's counts: registered, not registered, overdue, recognised; then details."""
+    registered = rules.registrations_of(snapshot, year)
+    counts = rules.summarise(registered)
+    by_status = dict(counts.by_status)
+    cols = st.columns(4)
+    cols[0].metric(f"Mô hình đăng ký năm {year}", counts.total)
+    cols[1].metric("Đơn vị chưa đăng ký", len(rules.units_not_registered(snapshot, year)))
+    cols[2].metric("Quá hạn báo cáo kết quả", len(rules.overdue_results(snapshot, today, year)))
+    cols[3].metric("Được công nhận", by_status[Status.CONG_NHAN])
+    if not registered:
+        return
+    with st.expander("Thống kê theo lĩnh vực, trạng thái và đơn vị"):
+        left, middle, right = st.columns(3)
+        for column, title, rows in ((left, "Lĩnh vực", counts.by_field),
+                                    (middle, "Trạng thái", counts.by_status),
+                                    (right, "Đơn vị", counts.by_unit)):
+            column.dataframe(pd.DataFrame(rows, columns=[title, "Số mô hình"]), hide_index=True,
+                             width="stretch")
+
+
+# --- register ----------------------------------------------------------------------------------
+
+
+def register_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, today: date) -> None:
+    """Draw the registration form; the new model starts as “Đăng ký”."""
+    if not campaigns:
+        st.info(f"Cần mở đợt thi đua năm {year} trước khi đăng ký mô hình.")
+        st.page_link("pages/campaigns.py", label="Mở trang “Đợt thi đua”", icon="📅")
+        return
+    if not any(rules.registration_open(c, today) for c in campaigns):
+        st.warning(f"Đã hết hạn đăng ký các đợt năm {year}. Vẫn ghi nhận được đăng ký muộn: hãy "
+                   "ghi “Đăng ký sau hạn” ở ô Ghi chú.")
+    st.caption("Mô hình của cá nhân: chọn Hình thức “Cá nhân” và điền Họ tên cá nhân.")
+    default = rules.default_campaign(campaigns, today)
+    values = record_form(
+        REGISTRATIONS, snapshot, ADD_FORM, columns=ADD_COLUMNS,
+        initial={"campaign": default["name"] if default else None, "registered_on": today},
+        options={"campaign": [c["name"] for c in campaigns]},
+        submit_label="Đăng ký mô hình",
+    )
+    if values is None:
+        return
+    with st.spinner("Đang lưu…"):
+        result = saving.create(get_store(), snapshot, SHEET, {**values, "status": Status.DANG_KY},
+                               current_actor())
+    if not result.ok or result.record is None:
+        show_problems(result.messages())
+        return
+    refresh()
+    reset_form(ADD_FORM)
+    flash(f"Đã đăng ký mô hình “{result.record['model_name']}” của {result.record['unit']}.")
+    st.rerun()
+
+
+# --- list and life cycle -----------------------------------------------------------------------
+
+
+def _on_row_selected(ids: list[str]) -> None:
+    """Make a row clicked in the table the record being edited."""
+    state: Any = st.session_state.get(TABLE) or {}
+    rows = (state.get("selection") or {}).get("rows") or []
+    if rows and rows[0] < len(ids):
+        st.session_state[PICK] = ids[rows[0]]
+
+
+def _filters(snapshot: Snapshot, year: int, records: Sequence[Record]) -> list[Record]:
+    """Draw the filters and search box; return the records they keep."""
+    this_year = f"Các đợt năm {year}"
+    campaign_names = [str(c["name"]) for c in sorted(
+        snapshot["campaigns"].active(), key=lambda c: (-(c.get("year") or 0), str(c["name"])))]
+    units = sorted({str(r["unit"]) for r in records}, key=rules.natural_key)
+    cols = st.columns(4)
+    campaign = cols[0].selectbox("Đợt thi đua", [this_year, ALL, *campaign_names],
+                                 key="registrations-f-campaign")
+    field = cols[1].selectbox("Lĩnh vực", [ALL, *Field], key="registrations-f-field")
+    status = cols[2].selectbox("Trạng thái", [ALL, *Status], key="registrations-f-status")
+    unit = cols[3].selectbox("Đơn vị", [ALL, *units], key="registrations-f-unit")
+    query = st.text_input("Tìm kiếm", key="registrations-search",
+                          placeholder="Gõ không dấu cũng được, ví dụ: phan loai rac",
+                          help="Tìm trong: " + ", ".join(REGISTRATIONS.column(k).header
+                                                         for k in SEARCH_COLUMNS))
+    chosen = (rules.campaign_names(snapshot, year) if campaign == this_year
+              else None if campaign == ALL else [campaign])
+    kept = rules.filter_registrations(
+        records, campaigns=chosen, field=None if field == ALL else field,
+        status=None if status == ALL else status, unit=None if unit == ALL else unit)
+    return rules.sort_registrations(search(kept, query, SEARCH_COLUMNS))
+
+
+def list_tab(snapshot: Snapshot, year: int, today: date) -> None:
+    """Draw the searchable list; the chosen model can be moved on, edited or archived."""
+    records = snapshot[SHEET].active()
+    if not records:
+        st.info("Chưa có mô hình nào được đăng ký. Hãy đăng ký ở thẻ “Đăng ký mô hình”.")
+        return
+    shown = _filters(snapshot, year, records)
+    ids = [str(r[ID]) for r in shown]
+    if not shown:
+        st.info("Không có mô hình phù hợp. Hãy bớt từ khóa hoặc chọn “Tất cả” ở các bộ lọc.")
+    else:
+        st.caption(f"{len(shown)} / {len(records)} mô hình. Bấm vào một dòng, hoặc chọn ở ô bên "
+                   "dưới, để cập nhật trạng thái hoặc sửa.")
+        st.dataframe(display_frame(REGISTRATIONS, shown, LIST_COLUMNS), hide_index=True,
+                     width="stretch", key=TABLE,
+                     column_config=column_config(REGISTRATIONS, LIST_COLUMNS),
+                     on_select=partial(_on_row_selected, ids), selection_mode="single-row")
+    by_id = {str(r[ID]): r for r in records}
+    picked = st.session_state.get(PICK)
+    options = ids + ([picked] if picked in by_id and picked not in ids else [])
+    if not options:
+        return
+    chosen = st.selectbox("Chọn mô hình để sửa", options, index=None, key=PICK,
+                          format_func=lambda rid: rules.registration_label(by_id[rid]),
+                          placeholder=PLACEHOLDER,
+                          help="Gõ vài chữ của tên mô hình hoặc đơn vị để tìm nhanh.")
+    record = find(snapshot[SHEET].records, chosen)
+    if record is not None:
+        record_panel(snapshot, record, today)
+
+
+def record_panel(snapshot: Snapshot, record: Record, today: date) -> None:
+    """Show one model with its deadlines, and the forms that move, edit or archive it."""
+    st.subheader(str(record["model_name"]))
+    campaign = rules.campaign_for(snapshot, record)
+    line = f"{record['unit']} · {record['campaign']} · Trạng thái: **{record['status']}**"
+    if campaign is not None and campaign.get("report_by"):
+        line += (f" · Hạn báo cáo kết quả {format_date_vn(campaign['report_by'])} "
+                 f"({rules.deadline_text(campaign['report_by'], today)})")
+    st.markdown(line)
+    step_tab, edit_tab, archive_tab = st.tabs(["Cập nhật trạng thái", "Sửa thông tin",
+                                               "Lưu trữ"])
+    with step_tab:
+        steps = rules.allowed_next(record.get("status"))
+        if not steps:
+            st.info("Trạng thái hiện tại không hợp lệ; hãy sửa cột “Trạng thái” trong bảng tính.")
+        else:
+            target = st.radio("Bước tiếp theo", steps, horizontal=True,
+                              key=f"registrations-step-{record[ID]}-{record['status']}",
+                              format_func=partial(rules.action_label, record["status"]))
+            transition_form(snapshot, record, Status(target), today)
+    with edit_tab:
+        edit_form(SHEET, snapshot, record, "registrations-edit", columns=_edit_columns(record))
+    with archive_tab:
+        st.caption("Lưu trữ khi mô hình đăng ký nhầm hoặc trùng; bản ghi vẫn còn trong bảng tính.")
+        archive_button(SHEET, record, f"registrations-{record[ID]}")
+
+
+def _edit_columns(record: Record) -> list[str]:
+    """Return the columns the edit form asks for, given how far the model has come."""
+    columns = ADD_COLUMNS[:-1]
+    status = record.get("status")
+    if status in (Status.DA_BAO_CAO, Status.CONG_NHAN, Status.KHONG_CONG_NHAN):
+        columns += ["reported_on", "result"]
+    if status == Status.CONG_NHAN:
+        columns += ["recognition"]
+    if status in (Status.CONG_NHAN, Status.KHONG_CONG_NHAN):
+        columns += CRITERIA_KEYS
+    return [*columns, "note"]
+
+
+def transition_form(snapshot: Snapshot, record: Record, target: Status, today: date) -> None:
+    """Draw the small form of one step of the life cycle and save it through the records layer."""
+    form_key = f"registrations-move-{record[ID]}-{list(Status).index(target)}"
+    backward = rules.is_backward(record["status"], target)
+    inputs: dict[str, Any] = {}
+    with st.form(form_key, enter_to_submit=False):
+        if backward:
+            cleared = rules.cleared_by_undo(record, target)
+            st.caption("Dùng khi chuyển trạng thái nhầm." + (
+                " Ứng dụng sẽ xóa: " + ", ".join(f"“{h}”" for h in cleared) + "; nhật ký thay "
+                "đổi vẫn giữ giá trị cũ." if cleared else ""))
+        elif target == Status.DANG_THUC_HIEN:
+            st.caption("Đơn vị đã triển khai thực hiện mô hình.")
+        if target == Status.DA_BAO_CAO and not backward:
+            inputs["reported_on"] = _date_input(
+                "Ngày báo cáo kết quả *", record.get("reported_on") or today,
+                widget_key(form_key, "reported_on"), "Ngày đơn vị gửi báo cáo kết quả về Đảng ủy.")
+            inputs["result"] = st.text_area(
+                "Kết quả thực hiện *", value=record.get("result") or "",
+                key=widget_key(form_key, "result"), max_chars=3000,
+                help="Tóm tắt kết quả: số hộ, người tham gia; kinh phí, ngày công huy động; hiệu "
+                     "quả đạt được.")
+        if target in (Status.CONG_NHAN, Status.KHONG_CONG_NHAN) and not backward:
+            if target == Status.CONG_NHAN:
+                current = record.get("recognition")
+                levels = list(RecognitionLevel)
+                inputs["recognition"] = st.selectbox(
+                    "Cấp công nhận *", levels, key=widget_key(form_key, "recognition"),
+                    index=levels.index(current) if current in levels else None,
+                    placeholder=PLACEHOLDER)
+            st.markdown("Tiêu chí đánh giá mô hình “Dân vận khéo”:")
+            inputs["criteria"] = {
+                c.key: st.checkbox(c.short, value=bool(record.get(c.key)), help=c.text,
+                                   key=widget_key(form_key, c.key))
+                for c in CRITERIA
+            }
+        submitted = st.form_submit_button(rules.action_label(record["status"], target),
+                                          type="primary")
+    if not submitted:
+        return
+    changes, problems = rules.transition(record, target, today, **inputs)
+    if problems:
+        show_problems(problems)
+        return
+    with st.spinner("Đang lưu…"):
+        result = saving.edit(get_store(), snapshot, SHEET, record[ID], changes, record,
+                             current_actor())
+    if not result.ok:
+        show_problems(result.messages())
+        return
+    refresh()
+    reset_form(form_key)
+    flash(f"Đã chuyển mô hình “{record['model_name']}” sang “{target}”.")
+    st.rerun()
+
+
+# --- compliance --------------------------------------------------------------------------------
+
+
+def _unit_contact(snapshot: Snapshot, name: str) -> tuple[str, str]:
+    unit = snapshot["units"].labels.get(name) or {}
+    return str(unit.get("head") or ""), str(unit.get("phone") or "")
+
+
+def missing_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, today: date) -> None:
+    """List the units that must register and have not registered this year's campaigns."""
+    if not campaigns:
+        st.info(f"Chưa có đợt thi đua năm {year} nên chưa xác định được đơn vị chưa đăng ký.")
+        return
+    must = [u for u in snapshot["units"].active() if u.get("must_register")]
+    missing = rules.units_not_registered(snapshot, year)
+    if not must:
+        st.info("Chưa có đơn vị nào được đánh dấu “Phải đăng ký mô hình”. Hãy đánh dấu ở trang "
+                "“Đơn vị”.")
+        st.page_link("pages/units.py", label="Mở trang “Đơn vị”", icon="🏢")
+        return
+    if not missing:
+        st.success(f"Tất cả {len(must)} đơn vị phải đăng ký đều đã đăng ký mô hình năm {year}.")
+        return
+    default = rules.default_campaign(campaigns, today)
+    deadline = ""
+    if default is not None and default.get("register_by"):
+        deadline = (f" Hạn đăng ký {default['name']}: {format_date_vn(default['register_by'])} "
+                    f"({rules.deadline_text(default['register_by'], today)}).")
+    st.warning(f"{len(missing)} / {len(must)} đơn vị chưa đăng ký mô hình “Dân vận khéo” năm "
+               f"{year}.{deadline}")
+    keys = ["name", "kind", "head", "phone"]
+    st.dataframe(display_frame(UNITS, missing, keys), hide_index=True, width="stretch",
+                 column_config=column_config(UNITS, keys))
+    st.caption("Gọi điện nhắc đơn vị, rồi đăng ký mô hình giúp ở thẻ “Đăng ký mô hình”. Danh "
+               "sách gồm các đơn vị có đánh dấu “Phải đăng ký mô hình” ở trang “Đơn vị”.")
+
+
+def overdue_tab(snapshot: Snapshot, year: int, today: date) -> None:
+    """List the models whose results are past the report deadline, most overdue first."""
+    earlier = st.toggle("Gồm cả các năm trước", key="registrations-overdue-all",
+                        help=f"Mặc định chỉ tính các đợt năm {year}.")
+    overdue = rules.overdue_results(snapshot, today, None if earlier else year)
+    if not overdue:
+        st.success("Không có mô hình nào quá hạn báo cáo kết quả.")
+        return
+    st.warning(f"{len(overdue)} mô hình chưa báo cáo kết quả dù đã quá hạn.")
+    rows = []
+    for item in overdue:
+        r = item.registration
+        head, phone = _unit_contact(snapshot, str(r["unit"]))
+        # What the clerk needs to phone the unit comes first; the campaign last.
+        rows.append({"Đơn vị đăng ký": r["unit"], "Tên mô hình": r["model_name"],
+                     "Số ngày quá hạn": item.days_overdue, "Người phụ trách": head,
+                     "Số điện thoại": phone, "Hạn báo cáo kết quả": item.report_by,
+                     "Trạng thái": r["status"], "Đợt thi đua": r["campaign"]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        "Hạn báo cáo kết quả": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        "Số ngày quá hạn": st.column_config.NumberColumn(format="%d ngày"),
+    })
+    st.caption("Khi đơn vị gửi báo cáo, chọn mô hình ở thẻ “Danh sách” rồi chọn “Báo cáo kết "
+               "quả”.")
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+settings = get_settings()
+snapshot = get_snapshot()
+today = vn_today()
+campaigns = rules.current_campaigns(snapshot, settings.year)
+
+st.title("Mô hình “Dân vận khéo”")
+st.caption("Các Chi ủy - Chi bộ, MTTQ, các ngành, đoàn thể CT-XH, Công an, Quân sự lựa chọn ít "
+           "nhất 01 mô hình “Dân vận khéo” (tập thể hoặc cá nhân), đăng ký thực hiện; sau khi "
+           "triển khai thực hiện, báo cáo kết quả về Đảng ủy để tổng hợp.")
+show_flash()
+campaign_header(campaigns, settings.year, today)
+if campaigns:
+    summary(snapshot, settings.year, today)
+
+tab_add, tab_list, tab_missing, tab_overdue = st.tabs(
+    ["Đăng ký mô hình", "Danh sách", "Chưa đăng ký", "Quá hạn báo cáo"])
+with tab_add:
+    register_tab(snapshot, campaigns, settings.year, today)
+with tab_list:
+    list_tab(snapshot, settings.year, today)
+with tab_missing:
+    missing_tab(snapshot, campaigns, settings.year, today)
+with tab_overdue:
+    overdue_tab(snapshot, settings.year, today)
+
+st.caption(f"Dữ liệu đọc lúc {snapshot.read_at:%H:%M %d/%m/%Y}.")
+if st.button("Tải lại dữ liệu", help="Đọc lại dữ liệu mới nhất, ví dụ sau khi có người sửa "
+                                     "thẳng trên bảng tính."):
+    refresh()
+    st.rerun()

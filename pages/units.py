@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.forms import natural_key
+from services.text import natural_key
 from services.ui import registry
 
 st.title("Đơn vị")

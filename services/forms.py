@@ -6,7 +6,6 @@ everything the person typed; a successful save starts a fresh, empty form.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -15,7 +14,7 @@ import streamlit as st
 
 from services.coltypes import Choice, Ref, Widget
 from services.schema import Column, Record, Sheet
-from services.text import fold
+from services.text import natural_key
 from services.validation import Snapshot
 
 _MIN_DATE, _MAX_DATE = date(1900, 1, 1), date(2100, 12, 31)
@@ -49,11 +48,6 @@ def ref_options(column: Column, snapshot: Snapshot) -> list[str]:
         return sorted(labels, key=lambda x: (-(by_label[x].get("year") or 0), x))
     return sorted(labels, key=natural_key)
 
-
-def natural_key(text: str) -> list[Any]:
-    """Sort "Tổ dân phố 2" before "Tổ dân phố 10"."""
-    # re.split with a group alternates text and digits, so ints only meet ints.
-    return [int(part) if part.isdigit() else fold(part) for part in re.split(r"(\d+)", text)]
 
 
 def _initial(column: Column, initial: Mapping[str, Any] | None) -> Any:

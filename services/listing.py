@@ -36,7 +36,9 @@ def display_frame(sheet: Sheet, records: Sequence[Record], keys: Sequence[str],
     for key in keys:
         column = sheet.column(key)
         if isinstance(column.type, Date):
-            data[column.header] = [r.get(key) for r in records]
+            # NaT, not None, so an empty date shows as an empty cell rather than "None".
+            data[column.header] = pd.to_datetime(pd.Series([r.get(key) for r in records],
+                                                           dtype=object))
         elif column.type.widget in (Widget.NUMBER, Widget.CHECKBOX, Widget.INTEGER):
             data[column.header] = [column.type.display(r.get(key)) for r in records]
         else:

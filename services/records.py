@@ -8,7 +8,7 @@ from typing import Any
 
 from services.auth import Actor, require_editor
 from services.schema import ID, SHEETS, Record
-from services.store.base import Store, StoreError
+from services.store.base import ConflictError, NotFoundError, Store, StoreError
 from services.validation import ROW, Problem, Snapshot, validate_record
 
 
@@ -19,6 +19,7 @@ class SaveResult:
     record: Record | None = None
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    conflict: bool = False
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,8 @@ def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
         return SaveResult(record=dict(expected))
     try:
         stored = store.update(sheet_key, record_id, changes, _seen(expected), actor.label)
+    except (ConflictError, NotFoundError) as err:
+        return SaveResult(error=str(err), conflict=True)
     except StoreError as err:
         return SaveResult(error=str(err))
     return SaveResult(record=stored)

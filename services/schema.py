@@ -347,6 +347,9 @@ MEETINGS = _sheet(
     label_column=None,
     row_checks=(
         _later("meeting_date", "report_date", "không được trước ngày dự sinh hoạt"),
+        _required_when("home_branch", lambda r: r.get("level") == AttendeeLevel.DANG_VIEN_XA,
+                       "bắt buộc với đảng viên công tác tại xã, phường (để biết chi bộ dự phải "
+                       "khác chi bộ nơi mình sinh hoạt)"),
         _branch_not_own,
     ),
     description="Cấp ủy viên, đảng viên dự sinh hoạt chi bộ khu dân cư và báo cáo sau khi dự.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from unidecode import unidecode
 
@@ -61,3 +62,9 @@ def name_sort_key(full_name: str) -> tuple[object, ...]:
     (given_letters, given_tones), (rest_letters, rest_tones) = _collation(given), _collation(rest)
     # Letters first, tones only to break ties: "Anh" < "Ánh" < "Ân"; then the family names.
     return (given_letters, given_tones, rest_letters, rest_tones, nfc(full_name))
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort "Tổ dân phố 2" before "Tổ dân phố 10", accents aside."""
+    # re.split with a group alternates text and digits, so ints only meet ints.
+    return [int(part) if part.isdigit() else fold(part) for part in re.split(r"(\d+)", text)]

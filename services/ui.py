@@ -31,15 +31,20 @@ def show_flash() -> None:
 def add_form(sheet_key: str, snapshot: Snapshot, form_key: str, *,
              columns: Sequence[str] | None = None, initial: Mapping[str, Any] | None = None,
              options: Mapping[str, Sequence[str]] | None = None,
+             fixed: Mapping[str, Any] | None = None,
              submit_label: str = "Lưu", success: Callable[[Record], str] | None = None) -> None:
-    """Draw a form that validates and appends one record; keep the input if saving fails."""
+    """Draw a form that validates and appends one record; keep the input if saving fails.
+
+    `fixed` holds values the form does not ask for (a new registration's status, say).
+    """
     sheet = SHEETS[sheet_key]
     values = record_form(sheet, snapshot, form_key, columns=columns, initial=initial,
                          options=options, submit_label=submit_label)
     if values is None:
         return
     with st.spinner("Đang lưu…"):
-        result = saving.create(get_store(), snapshot, sheet_key, values, current_actor())
+        result = saving.create(get_store(), snapshot, sheet_key, {**values, **(fixed or {})},
+                               current_actor())
     if not result.ok:
         show_problems(result.messages())
         return
@@ -66,6 +71,9 @@ def edit_form(sheet_key: str, snapshot: Snapshot, record: Record, form_key: str,
                              current_actor())
     if not result.ok:
         show_problems(result.messages())
+        if result.conflict:
+            st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
+                      help="Đọc lại bản ghi như hiện có trong bảng tính rồi sửa lại.")
         return
     refresh()
     reset_form(key)

@@ -1,0 +1,125 @@
+"""The meetings page: log an attendance, refuse a bad one by field, refuse a conflicting edit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.choices import AttendeeLevel
+from services.clock import today
+from services.schema import ID
+from services.store.sql import SqlStore
+from tests.conftest import click, open_page
+
+ADD = "meetings-add::0::"
+TDP5 = "Chi bộ Tổ dân phố 5"
+
+
+@pytest.fixture
+def app(app_env: Path) -> AppTest:
+    return open_page("pages/meetings.py")
+
+
+def stored(app_env: Path) -> list[dict]:
+    """Return the meeting records as the store holds them now."""
+    return SqlStore(f"sqlite:///{app_env}").snapshot()["meetings"].records
+
+
+def fill(at: AppTest, attendee: str, level: AttendeeLevel, branch: str, meeting: date,
+         report: date | None = None, home: str | None = None) -> None:
+    """Type one attendance into the add form."""
+    at.text_input(key=ADD + "attendee").input(attendee)
+    at.selectbox(key=ADD + "level").select(level)
+    if home is not None:
+        at.selectbox(key=ADD + "home_branch").select(home)
+    at.selectbox(key=ADD + "branch").select(branch)
+    at.date_input(key=ADD + "meeting_date").set_value(meeting)
+    if report is not None:
+        at.date_input(key=ADD + "report_date").set_value(report)
+
+
+def list_table(at: AppTest):
+    """Return the list tab's table (the one with the computed columns)."""
+    return next(d.value for d in at.dataframe if "Tình trạng báo cáo" in d.value.columns
+                and "Người dự" in d.value.columns)
+
+
+def test_meeting_date_defaults_to_today(app: AppTest) -> None:
+    assert app.date_input(key=ADD + "meeting_date").value == today()
+
+
+def test_valid_attendance_is_saved_with_due_date_and_listed(app: AppTest,
+                                                            app_env: Path) -> None:
+    meeting = date(today().year - 1, 5, 12)
+    fill(app, "Hoàng Thị Kiểm Tra", AttendeeLevel.CAP_HUYEN, TDP5, meeting,
+         meeting + timedelta(days=4))
+    click(app, "Lưu")
+    message = " ".join(s.value for s in app.success)
+    assert "Đã lưu" in message
+    assert f"15/05/{meeting.year}" in message and "Trễ hạn 1 ngày" in message
+    [saved] = [r for r in stored(app_env) if r["attendee"] == "Hoàng Thị Kiểm Tra"]
+    assert (saved["branch"], saved["meeting_date"]) == (TDP5, meeting)
+    # The list finds it without diacritics and shows its computed columns.
+    app.text_input(key="meetings-search").input("hoang thi kiem").run()
+    table = list_table(app)
+    assert list(table["Người dự"]) == ["Hoàng Thị Kiểm Tra"]
+    assert list(table["Tình trạng báo cáo"]) == ["Trễ hạn 1 ngày"]
+    assert list(table["Hạn báo cáo"]) == [date(meeting.year, 5, 15)]
+    # A fresh, empty form follows a successful save.
+    assert app.text_input(key="meetings-add::1::attendee").value == ""
+
+
+@pytest.mark.parametrize(("case", "field"), [
+    ("report_before_meeting", "Ngày gửi báo cáo"),
+    ("ward_party_member_at_own_branch", "Chi bộ dự sinh hoạt"),
+])
+def test_invalid_attendance_names_the_field_saves_nothing_keeps_input(
+        app: AppTest, app_env: Path, case: str, field: str) -> None:
+    before = len(stored(app_env))
+    meeting = today() - timedelta(days=10)
+    if case == "report_before_meeting":
+        fill(app, "Hoàng Thị Kiểm Tra", AttendeeLevel.CAP_HUYEN, TDP5, meeting,
+             meeting - timedelta(days=1))
+    else:
+        fill(app, "Hoàng Thị Kiểm Tra", AttendeeLevel.DANG_VIEN_XA, TDP5, meeting, home=TDP5)
+    click(app, "Lưu")
+    errors = " ".join(e.value for e in app.error)
+    assert f"{field}:" in errors
+    assert not app.success
+    assert len(stored(app_env)) == before
+    assert app.text_input(key=ADD + "attendee").value == "Hoàng Thị Kiểm Tra"
+    assert app.date_input(key=ADD + "meeting_date").value == meeting
+
+
+def test_report_date_entered_later_through_the_edit_form(app: AppTest, app_env: Path) -> None:
+    pending = [r for r in stored(app_env) if r["report_date"] is None
+               and r["level"] == AttendeeLevel.CAP_HUYEN]
+    assert pending, "the demo ward has a district member's missing report"
+    record = pending[0]
+    app.selectbox(key="meetings-pick").select(record[ID]).run()
+    key = f"meetings-edit-{record[ID]}::0::report_date"
+    app.date_input(key=key).set_value(record["meeting_date"] + timedelta(days=3))
+    click(app, "Lưu thay đổi")
+    assert any("Đã lưu thay đổi" in s.value for s in app.success)
+    [now] = [r for r in stored(app_env) if r[ID] == record[ID]]
+    assert now["report_date"] == record["meeting_date"] + timedelta(days=3)
+
+
+def test_edit_of_a_record_changed_meanwhile_is_refused(app: AppTest, app_env: Path) -> None:
+    record = stored(app_env)[0]
+    app.selectbox(key="meetings-pick").select(record[ID]).run()
+    # Someone else changes the same record after the page has loaded it.
+    SqlStore(f"sqlite:///{app_env}").update(
+        "meetings", record[ID], {"note": "Sửa bởi người khác"},
+        {k: v for k, v in record.items() if k != "_row"}, "khac@example.com")
+    key = f"meetings-edit-{record[ID]}::0::report_date"
+    app.date_input(key=key).set_value(record["meeting_date"] + timedelta(days=1))
+    click(app, "Lưu thay đổi")
+    errors = " ".join(e.value for e in app.error)
+    assert "đã được người khác sửa" in errors
+    [now] = [r for r in stored(app_env) if r[ID] == record[ID]]
+    assert now["note"] == "Sửa bởi người khác"
+    assert now["report_date"] == record["report_date"]
