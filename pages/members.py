@@ -1,5 +1,229 @@
-"""Placeholder page; replaced by the workflow's page."""
+"""Core force roster per residential group: list, add, coverage, import from a file, approval."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("members")
+from services import roster
+from services.app import current_actor, get_snapshot, get_store, refresh
+from services.choices import MemberStatus
+from services.clock import today
+from services.forms import show_problems
+from services.listing import find, pick_record, search, sort_by_name
+from services.schema import ID, SHEETS
+from services.store.base import StoreError
+from services.ui import add_form, archive_button, edit_form, flash, show_flash
+
+SHEET = SHEETS["members"]
+LIST_COLUMNS = ["full_name", "gender", "birth_year", "tdp", "role", "organisation",
+                "party_member", "phone", "status", "approval_ref", "approved_on"]
+SEARCH_COLUMNS = ["full_name", "role", "phone", "organisation"]
+ALL_TDP = "Tất cả tổ dân phố"
+UPLOADER_NONCE = "members-import-nonce"
+
+st.title("Lực lượng nòng cốt ở cơ sở")
+st.caption("Mặt trận cùng các đoàn thể đề xuất danh sách theo từng tổ dân phố; Đảng ủy xem xét, "
+           "phê duyệt và giao nhiệm vụ (Kế hoạch thực hiện Đề án 14-ĐA/TU).")
+snapshot = get_snapshot()
+tdps = roster.tdp_names(snapshot)
+show_flash()
+
+# Keyed and tracked so the rerun after a save comes back to the same tab.
+tab_list, tab_add, tab_cover, tab_import, tab_approve = st.tabs(
+    ["Danh sách", "Thêm thành viên", "Độ phủ theo TDP", "Nhập từ tệp", "Phê duyệt danh sách"],
+    key="members-tab", on_change="rerun")
+
+with tab_list:
+    members = snapshot["members"].active()
+    left, middle, right = st.columns([2, 1, 1])
+    query = left.text_input("Tìm kiếm", key="members-search",
+                            placeholder="Gõ không dấu cũng được, ví dụ: nguyen van",
+                            help="Tìm trong: " + ", ".join(SHEET.column(k).header
+                                                           for k in SEARCH_COLUMNS))
+    tdp_filter = middle.selectbox("Tổ dân phố", [ALL_TDP, *tdps], key="members-filter-tdp")
+    status_filter = right.multiselect("Trạng thái", list(MemberStatus),
+                                      key="members-filter-status", placeholder="Tất cả")
+    shown = [m for m in members
+             if (tdp_filter == ALL_TDP or m.get("tdp") == tdp_filter)
+             and (not status_filter or m.get("status") in status_filter)]
+    shown = sort_by_name(search(shown, query, SEARCH_COLUMNS), "full_name")
+    if not members:
+        st.info("Chưa có thành viên nào. Hãy thêm ở thẻ “Thêm thành viên” hoặc nhập cả danh sách "
+                "của một tổ dân phố ở thẻ “Nhập từ tệp”.")
+    elif not shown:
+        st.info("Không có kết quả phù hợp. Hãy bớt từ khóa hoặc bỏ bộ lọc.")
+    else:
+        st.caption(f"{len(shown)} / {len(members)} thành viên, xếp theo tên. Chọn một dòng "
+                   "(hoặc chọn ở ô bên dưới) để sửa.")
+        picked = pick_record(SHEET, shown, LIST_COLUMNS, key="members-table")
+        st.download_button("Tải danh sách đang xem (CSV)", roster.roster_csv(shown),
+                           file_name="luc-luong-nong-cot.csv", mime="text/csv",
+                           help="Mở được bằng Excel, tiếng Việt có dấu.")
+        labels = {m[ID]: roster.member_label(m) for m in shown}
+        chosen = st.selectbox("Chọn thành viên để sửa", list(labels), index=None,
+                              format_func=labels.__getitem__, key="members-pick",
+                              placeholder="Gõ tên để tìm…")
+        target = picked[ID] if picked is not None else chosen
+        current = find(snapshot["members"].records, target)
+        if current is not None:
+            st.subheader(f"Sửa: {current['full_name']}")
+            edit_form("members", snapshot, current, "members-edit")
+            archive_button("members", current, f"members-{current[ID]}")
+
+with tab_add:
+    if not tdps:
+        st.info("Chưa có tổ dân phố nào. Hãy thêm các tổ dân phố ở trang “Đơn vị” trước.")
+    add_form("members", snapshot, "members-add",
+             success=lambda r: f"Đã thêm {r['full_name']} vào danh sách {r['tdp']}.")
+
+with tab_cover:
+    cov = roster.coverage(snapshot)
+    if not cov.rows:
+        st.info("Chưa có tổ dân phố nào. Hãy thêm các tổ dân phố ở trang “Đơn vị”.")
+    else:
+        total = cov.totals()
+        a, b, c = st.columns(3)
+        a.metric("Tổ dân phố có danh sách", f"{cov.with_list_count}/{len(cov.rows)}")
+        b.metric("Thành viên đã phê duyệt", total.approved)
+        c.metric("Đang chờ phê duyệt", total.proposed)
+        if cov.without_list:
+            st.warning(f"{len(cov.without_list)} tổ dân phố chưa có danh sách lực lượng nòng "
+                       f"cốt: {', '.join(cov.without_list)}. Hãy đề nghị Mặt trận phối hợp các "
+                       "đoàn thể lập danh sách trình Đảng ủy.", icon="⚠️")
+        else:
+            st.success("Tất cả tổ dân phố đã có danh sách lực lượng nòng cốt.")
+        if cov.pending:
+            st.info("Còn thành viên chờ phê duyệt ở: " + ", ".join(cov.pending)
+                    + ". Phê duyệt ở thẻ “Phê duyệt danh sách”.")
+        frame = roster.coverage_frame(cov)
+        missing = set(cov.without_list)
+        header = roster.COVERAGE_HEADERS["tdp"]
+        st.dataframe(
+            frame.style.apply(lambda row: ["background-color: #fde2e1" if row[header] in missing
+                                           else "" for _ in row], axis=1),
+            hide_index=True, width="stretch")
+        chart = frame.set_index(header)[[MemberStatus.DE_XUAT.value,
+                                         MemberStatus.DA_PHE_DUYET.value]]
+        # sort=False keeps the groups in natural order (2 before 10), not alphabetical.
+        st.bar_chart(chart, stack=True, sort=False, y_label="Số thành viên")
+
+with tab_import:
+    st.write("Tải lên danh sách của một hay nhiều tổ dân phố (tệp .csv hoặc .xlsx, dòng đầu là "
+             "tiêu đề cột). Ứng dụng kiểm tra từng dòng như khi nhập bằng biểu mẫu; chỉ các dòng "
+             "bạn chọn mới được lưu.")
+    with st.expander("Các cột của tệp và tệp mẫu"):
+        st.dataframe(roster.column_guide(), hide_index=True, width="stretch")
+        st.caption("Tên cột gõ không dấu, viết hoa hay đổi thứ tự đều được; cột thừa được bỏ qua. "
+                   "Thiếu cột “Trạng thái” thì các dòng được ghi là “Đề xuất”.")
+        st.download_button("Tải tệp mẫu (CSV)", roster.template_csv(),
+                           file_name="mau-luc-luong-nong-cot.csv", mime="text/csv")
+    nonce = st.session_state.get(UPLOADER_NONCE, 0)
+    uploaded = st.file_uploader("Chọn tệp danh sách", type=["csv", "xlsx"],
+                                key=f"members-import-{nonce}")
+    if uploaded is None:
+        st.info("Chưa chọn tệp. Nếu chưa có tệp, hãy tải tệp mẫu ở trên, điền rồi tải lên.")
+    else:
+        try:
+            with st.spinner("Đang đọc và kiểm tra tệp…"):
+                result = roster.preview_file(snapshot, uploaded.getvalue(), uploaded.name)
+        except roster.RosterFileError as err:
+            st.error(str(err))
+            result = None
+        if result is not None and not result.rows:
+            st.warning("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.")
+        elif result is not None:
+            a, b, c = st.columns(3)
+            a.metric(roster.RowStatus.HOP_LE, result.count(roster.RowStatus.HOP_LE))
+            b.metric(roster.RowStatus.CO_THE_TRUNG, result.count(roster.RowStatus.CO_THE_TRUNG))
+            c.metric(roster.RowStatus.CO_LOI, result.count(roster.RowStatus.CO_LOI))
+            if result.blocked:
+                st.error("Không lưu được dòng nào vì tệp thiếu cột bắt buộc:\n\n" + "\n".join(
+                    f"- {p.text()}" for p in result.header_problems) + "\n\nHãy thêm cột rồi "
+                    "tải tệp lên lại (xem tệp mẫu).")
+            if result.renamed:
+                st.caption("Đã hiểu tên cột: " + "; ".join(
+                    f"“{file_header}” là “{header}”" for file_header, header
+                    in result.renamed.items()))
+            if result.extra_columns:
+                st.caption("Các cột không dùng đến, đã bỏ qua: " + ", ".join(
+                    f"“{c}”" for c in result.extra_columns))
+            errors = [m for r in result.rows if not r.ok for m in r.messages()]
+            warnings = [m for r in result.rows if r.ok and r.duplicate for m in r.messages()]
+            if errors:
+                st.error("Các dòng có lỗi (sửa trong tệp rồi tải lên lại):\n\n" + "\n".join(
+                    f"- {m}" for m in errors))
+            if warnings:
+                st.warning("Có thể trùng (không được chọn sẵn; đánh dấu nếu vẫn muốn lưu):\n\n"
+                           + "\n".join(f"- {m}" for m in warnings))
+            table = roster.preview_frame(result)
+            edited = st.data_editor(
+                table, hide_index=True, width="stretch",
+                disabled=[c for c in table.columns if c != roster.PICK],
+                key=f"members-import-table-{nonce}-{uploaded.file_id}",
+                column_config={roster.PICK: st.column_config.CheckboxColumn(
+                    roster.PICK, help="Đánh dấu các dòng muốn lưu. Dòng có lỗi không lưu được.")})
+            ticked = {int(n) for n, keep in zip(edited[roster.ROW_HEADER], edited[roster.PICK],
+                                                strict=True) if keep}
+            chosen_rows = [r for r in result.rows if r.row in ticked and r.ok]
+            refused = sorted(r.row for r in result.rows if r.row in ticked and not r.ok)
+            if refused:
+                st.caption("Dòng có lỗi không lưu được, sẽ bỏ qua: "
+                           + ", ".join(str(n) for n in refused) + ".")
+            if st.button(f"Lưu {len(chosen_rows)} dòng đã chọn", type="primary",
+                         disabled=not chosen_rows or result.blocked, key="members-import-save"):
+                try:
+                    with st.spinner("Đang lưu…"):
+                        saved = roster.commit(get_store(), snapshot, chosen_rows,
+                                              current_actor())
+                except StoreError as err:
+                    st.error(str(err))
+                else:
+                    if not saved.ok:
+                        show_problems(saved.messages(), title="Chưa lưu dòng nào.")
+                    else:
+                        refresh()
+                        st.session_state[UPLOADER_NONCE] = nonce + 1
+                        flash(roster.import_summary(uploaded.name, saved.saved, chosen_rows,
+                                                    len(result.rows)))
+                        st.rerun()
+
+with tab_approve:
+    pending = roster.coverage(snapshot).pending
+    if not pending:
+        st.info("Không có thành viên nào đang chờ phê duyệt. Danh sách Mặt trận đề xuất (trạng "
+                "thái “Đề xuất”) sẽ hiện ở đây.")
+    else:
+        tdp = st.selectbox("Tổ dân phố có danh sách chờ phê duyệt", pending,
+                           key="members-approve-tdp")
+        proposed = sort_by_name(roster.proposed_members(snapshot, tdp), "full_name")
+        labels = {m[ID]: roster.member_label(m) for m in proposed}
+        with st.form(f"members-approve-{tdp}", enter_to_submit=False):
+            ids = st.multiselect("Thành viên được phê duyệt", list(labels), default=list(labels),
+                                 format_func=labels.__getitem__, key=f"members-approve-ids-{tdp}")
+            ref = st.text_input(SHEET.column("approval_ref").header + " *",
+                                key="members-approve-ref", help=SHEET.column("approval_ref").help,
+                                placeholder="Ví dụ: 215-QĐ/ĐU")
+            approved_on = st.date_input(SHEET.column("approved_on").header, value=today(),
+                                        format="DD/MM/YYYY", key="members-approve-date")
+            task = st.text_area(SHEET.column("task").header, key="members-approve-task",
+                                help="Điền cho những người chưa được giao nhiệm vụ; để trống "
+                                     "nếu giao sau.")
+            submitted = st.form_submit_button("Phê duyệt", type="primary")
+        if submitted:
+            if not ids:
+                st.error("Chưa chọn thành viên nào để phê duyệt.")
+            else:
+                try:
+                    with st.spinner("Đang lưu…"):
+                        outcome = roster.approve(get_store(), snapshot, ids, ref, approved_on,
+                                                 current_actor(), task=task or None)
+                except StoreError as err:
+                    st.error(str(err))
+                else:
+                    if not outcome.ok:
+                        show_problems(outcome.messages(), title="Chưa phê duyệt.")
+                    else:
+                        refresh()
+                        flash(f"Đã phê duyệt {len(outcome.saved)} thành viên của {tdp} theo văn "
+                              f"bản số {ref}.")
+                        st.rerun()

@@ -248,6 +248,8 @@ class Phone(ColumnType):
             digits = re.sub(r"[\s.\-()]", "", nfc(str(raw)))
         if digits.startswith("+84"):
             digits = "0" + digits[3:]
+        elif re.fullmatch(r"[35789]\d{8}", digits):
+            digits = "0" + digits  # a CSV saved by Excel drops the leading 0 of a mobile number
         if not re.fullmatch(r"0\d{9,10}", digits):
             raise CellError("không phải số điện thoại hợp lệ")
         return digits

@@ -25,7 +25,7 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     """Show (once) the message kept by `flash`."""
     if message := st.session_state.pop("flash", None):
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")
 
 
 def add_form(sheet_key: str, snapshot: Snapshot, form_key: str, *,

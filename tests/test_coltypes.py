@@ -121,6 +121,7 @@ def test_phone_keeps_leading_zero_even_from_a_number_cell() -> None:
     assert Phone().parse(912345678) == "0912345678"
     assert Phone().parse("0912 345 678") == "0912345678"
     assert Phone().parse("+84 912.345.678") == "0912345678"
+    assert Phone().parse("912345678") == "0912345678"  # text from a CSV that Excel saved
     with pytest.raises(CellError):
         Phone().parse("12345")
 

@@ -1,0 +1,643 @@
+"""The core force roster ("lực lượng nòng cốt ở cơ sở", seed 000): coverage, import, approval.
+
+Per residential group (tổ dân phố, thôn/xóm) the Front proposes a list, the Party Committee
+approves it. The office needs to see which groups have a list and how much of it is approved, to
+take in a proposed list sent as a CSV or Excel file, and to approve a group's list in one go.
+
+Import runs the same validation engine as the sheet (header matching, column types, row rules,
+references) on every row of the file, so a row the app accepts from a file is a row it would
+accept from the form or the sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from enum import StrEnum
+from pathlib import PurePath
+from typing import Any
+
+import pandas as pd
+
+from services.auth import Actor, require_editor
+from services.choices import MemberStatus
+from services.coltypes import Ref, is_blank
+from services.schema import ARCHIVED, ID, SHEETS, Column, Record, Sheet
+from services.store.base import Store, StoreError
+from services.text import fold, name_sort_key, natural_key, nfc
+from services.validation import (
+    ROW,
+    Problem,
+    Severity,
+    Snapshot,
+    match_header,
+    validate_record,
+)
+
+MEMBERS: Sheet = SHEETS["members"]
+_TDP_COLUMN: Column = MEMBERS.column("tdp")
+assert isinstance(_TDP_COLUMN.type, Ref)
+# The kinds of unit that hold a roster come from the schema's reference, not a second list.
+TDP_KINDS: tuple[str, ...] = tuple(_TDP_COLUMN.type.kinds)
+TDP_SHEET: str = _TDP_COLUMN.type.sheet
+
+MAX_IMPORT_ROWS = 5000
+# A title such as "DANH SÁCH LỰC LƯỢNG NÒNG CỐT…" often sits above the header row in Excel files.
+_HEADER_SEARCH_ROWS = 10
+
+
+def tdp_names(snapshot: Snapshot) -> list[str]:
+    """Return the active residential groups (tổ dân phố, thôn/xóm), in natural order."""
+    units = snapshot[TDP_SHEET]
+    label = units.sheet.label_column or ID
+    return sorted((str(u[label]) for u in units.active() if u.get("kind") in TDP_KINDS),
+                  key=natural_key)
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+
+class CoverageState(StrEnum):
+    """Where a residential group's list stands."""
+
+    CHUA_CO = "Chưa có danh sách"
+    CHO_PHE_DUYET = "Còn người chờ phê duyệt"
+    DA_PHE_DUYET = "Đã phê duyệt"
+
+
+@dataclass(frozen=True)
+class TdpCoverage:
+    """Counts of one residential group's core force (archived members left out)."""
+
+    tdp: str
+    proposed: int = 0
+    approved: int = 0
+    left: int = 0
+    party_members: int = 0  # among the active members (proposed or approved)
+
+    @property
+    def active(self) -> int:
+        """Return how many members take part: proposed or approved, not those who left."""
+        return self.proposed + self.approved
+
+    @property
+    def has_list(self) -> bool:
+        """Tell whether the group has a list (someone proposed or approved)."""
+        return self.active > 0
+
+    @property
+    def state(self) -> CoverageState:
+        """Return where the group's list stands."""
+        if not self.has_list:
+            return CoverageState.CHUA_CO
+        return CoverageState.CHO_PHE_DUYET if self.proposed else CoverageState.DA_PHE_DUYET
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage of the core force over every active residential group, in natural order."""
+
+    rows: tuple[TdpCoverage, ...]
+
+    @property
+    def without_list(self) -> list[str]:
+        """Return the groups that have no list at all (nobody proposed or approved)."""
+        return [r.tdp for r in self.rows if not r.has_list]
+
+    @property
+    def pending(self) -> list[str]:
+        """Return the groups with members still waiting for approval."""
+        return [r.tdp for r in self.rows if r.proposed]
+
+    @property
+    def with_list_count(self) -> int:
+        """Return how many groups have a list."""
+        return sum(r.has_list for r in self.rows)
+
+    def totals(self) -> TdpCoverage:
+        """Return the sums over all groups."""
+        return TdpCoverage(
+            "Tổng cộng",
+            proposed=sum(r.proposed for r in self.rows),
+            approved=sum(r.approved for r in self.rows),
+            left=sum(r.left for r in self.rows),
+            party_members=sum(r.party_members for r in self.rows),
+        )
+
+
+COVERAGE_HEADERS = {
+    "tdp": "Tổ dân phố",
+    "proposed": MemberStatus.DE_XUAT.value,
+    "approved": MemberStatus.DA_PHE_DUYET.value,
+    "active": "Tổng đang tham gia",
+    "party_members": "Trong đó đảng viên",
+    "left": MemberStatus.THOI_THAM_GIA.value,
+    "state": "Tình trạng",
+}
+
+
+def coverage(snapshot: Snapshot) -> Coverage:
+    """Count members per residential group by status; list the groups that have no list."""
+    counts: dict[str, dict[str, int]] = {
+        name: {"proposed": 0, "approved": 0, "left": 0, "party_members": 0}
+        for name in tdp_names(snapshot)
+    }
+    field_of = {MemberStatus.DE_XUAT: "proposed", MemberStatus.DA_PHE_DUYET: "approved",
+                MemberStatus.THOI_THAM_GIA: "left"}
+    for member in snapshot["members"].active():
+        group = counts.get(str(member.get("tdp") or ""))
+        status = member.get("status")
+        if group is None or status not in field_of:
+            continue  # a member of an archived group does not count toward coverage
+        group[field_of[status]] += 1
+        if member.get("party_member") and status != MemberStatus.THOI_THAM_GIA:
+            group["party_members"] += 1
+    return Coverage(tuple(TdpCoverage(name, **c) for name, c in counts.items()))
+
+
+def coverage_frame(cov: Coverage) -> pd.DataFrame:
+    """Return the coverage as a table with Vietnamese headers, one row per group."""
+    rows = [{header: getattr(r, attr) for attr, header in COVERAGE_HEADERS.items()}
+            for r in cov.rows]
+    return pd.DataFrame(rows, columns=list(COVERAGE_HEADERS.values()))
+
+
+def proposed_members(snapshot: Snapshot, tdp: str) -> list[Record]:
+    """Return the active members of a group still waiting for approval."""
+    return [m for m in snapshot["members"].active()
+            if m.get("tdp") == tdp and m.get("status") == MemberStatus.DE_XUAT]
+
+
+# --- reading a file ------------------------------------------------------------------------
+
+
+class RosterFileError(ValueError):
+    """A file that cannot be read as a table; `str(err)` is a sentence for people."""
+
+
+@dataclass(frozen=True)
+class FileTable:
+    """A table read from a file: its header, the rows under it, and the header's row number."""
+
+    header: list[Any]
+    rows: list[list[Any]]
+    header_row: int = 1
+
+    @property
+    def first_row(self) -> int:
+        """Return the file's row number of the first row under the header."""
+        return self.header_row + 1
+
+
+def read_table(data: bytes, filename: str, sheet: Sheet = MEMBERS) -> FileTable:
+    """Read the first table of a CSV or XLSX file as the file shows it, row numbers kept."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".csv":
+        rows = _read_csv(data, filename)
+    elif suffix == ".xlsx":
+        rows = _read_xlsx(data, filename)
+    else:
+        raise RosterFileError(
+            f"Tệp “{filename}” không đọc được: chỉ nhận tệp .csv hoặc .xlsx. Với tệp Excel cũ "
+            "(.xls), hãy mở bằng Excel và chọn Lưu thành (Save As) dạng .xlsx."
+        )
+    while rows and _blank_row(rows[-1]):
+        rows.pop()
+    if not rows:
+        raise RosterFileError(f"Tệp “{filename}” không có dữ liệu.")
+    index = _header_index(rows, sheet)
+    body = rows[index + 1:]
+    if sum(not _blank_row(r) for r in body) > MAX_IMPORT_ROWS:
+        raise RosterFileError(
+            f"Tệp “{filename}” có hơn {MAX_IMPORT_ROWS} dòng; hãy chia thành nhiều tệp nhỏ hơn."
+        )
+    return FileTable(rows[index], body, header_row=index + 1)
+
+
+def _blank_row(cells: Sequence[Any]) -> bool:
+    return all(is_blank(c) for c in cells)
+
+
+def _header_index(rows: Sequence[Sequence[Any]], sheet: Sheet) -> int:
+    """Return the index of the row that matches the most columns, among the first few."""
+    best, best_score = None, 0
+    for index, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+        if _blank_row(cells):
+            continue
+        if best is None:
+            best = index  # no row matches any column: the first non-blank row is the header
+        score = len(match_header(sheet, cells)[0])
+        if score > best_score:
+            best, best_score = index, score
+    return best or 0
+
+
+def _decode(data: bytes) -> str:
+    """Decode CSV bytes: UTF-16 (Excel "Unicode text"), UTF-8 with or without BOM, cp1258."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "cp1258"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+_DELIMITERS = ",;\t"
+
+
+def _delimiter(text: str) -> str:
+    """Guess the delimiter among comma, semicolon and tab."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        # One column only, or too irregular for the sniffer: count in the first line.
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        counts = {d: first.count(d) for d in _DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, filename: str) -> list[list[Any]]:
+    text = _decode(data)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""),
+                                            delimiter=_delimiter(text))]
+    except csv.Error as err:
+        raise RosterFileError(f"Không đọc được tệp CSV “{filename}”: {err}.") from err
+
+
+def _read_xlsx(data: bytes, filename: str) -> list[list[Any]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as err:
+        raise RosterFileError(
+            f"Không mở được tệp Excel “{filename}”: tệp bị hỏng hoặc không phải dạng .xlsx."
+        ) from err
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong size; read every stored row
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            cells = list(values)
+            while cells and is_blank(cells[-1]):
+                cells.pop()
+            rows.append(cells)
+        return rows
+    finally:
+        workbook.close()
+
+
+# --- preview of an import ------------------------------------------------------------------
+
+
+def import_columns() -> list[Column]:
+    """Return the columns a roster file may carry (those the form asks for), in order."""
+    return MEMBERS.form_columns()
+
+
+class RowStatus(StrEnum):
+    """How a file row stands in the preview."""
+
+    HOP_LE = "Hợp lệ"
+    CO_LOI = "Có lỗi"
+    CO_THE_TRUNG = "Có thể trùng"
+
+
+@dataclass
+class PreviewRow:
+    """One non-blank row of the file, parsed and checked."""
+
+    row: int
+    values: dict[str, Any]
+    record: Record | None
+    problems: list[Problem] = field(default_factory=list)
+    duplicate_of: str | None = None
+    blocked: bool = False  # the file itself cannot be imported (a required column is missing)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the row may be saved."""
+        return (self.record is not None and not self.blocked
+                and not any(p.severity == Severity.ERROR for p in self.problems))
+
+    @property
+    def duplicate(self) -> bool:
+        """Tell whether the row looks like a member already in the store or earlier in the file."""
+        return self.duplicate_of is not None
+
+    @property
+    def status(self) -> RowStatus:
+        """Return the row's status as the preview shows it."""
+        if not self.ok:
+            return RowStatus.CO_LOI
+        return RowStatus.CO_THE_TRUNG if self.duplicate else RowStatus.HOP_LE
+
+    def messages(self) -> list[str]:
+        """Return every problem of the row, each naming its row number."""
+        out = [p.text() for p in self.problems]
+        if self.duplicate_of:
+            out.append(f"Dòng {self.row}: {self.duplicate_of}")
+        return out
+
+
+@dataclass
+class ImportPreview:
+    """What saving the file would do, row by row, before anything is written."""
+
+    rows: list[PreviewRow]
+    header_problems: list[Problem]
+    extra_columns: list[str]
+    header_row: int = 1
+    # File headers read as another column's header ("To dan pho" → "Tổ dân phố").
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        """Tell whether the header itself stops every row (a required column is missing)."""
+        return any(p.severity == Severity.ERROR for p in self.header_problems)
+
+    def savable(self) -> list[PreviewRow]:
+        """Return the rows that may be saved."""
+        return [r for r in self.rows if r.ok]
+
+    def preselected(self) -> list[PreviewRow]:
+        """Return the rows offered ticked: valid and not a likely duplicate."""
+        return [r for r in self.rows if r.ok and not r.duplicate]
+
+    def count(self, status: RowStatus) -> int:
+        """Return how many rows have this status."""
+        return sum(r.status == status for r in self.rows)
+
+    def messages(self) -> list[str]:
+        """Return the header's problems, then every row's, in file order."""
+        return [p.text() for p in self.header_problems] + [
+            m for r in self.rows for m in r.messages()]
+
+
+_ORDER = {key: index for index, key in enumerate(MEMBERS.keys)}
+
+
+def _has_default(column: Column) -> bool:
+    return column.default is not None
+
+
+def _duplicate_key(record: Mapping[str, Any]) -> tuple[str, str, Any] | None:
+    name, tdp = record.get("full_name"), record.get("tdp")
+    if not name or not tdp:
+        return None
+    return fold(str(name)), fold(str(tdp)), record.get("birth_year")
+
+
+def _describe(record: Mapping[str, Any]) -> str:
+    year = record.get("birth_year")
+    born = f", sinh năm {year}" if year is not None else ""
+    archived = " (đã lưu trữ)" if record.get(ARCHIVED) else ""
+    return f"{record.get('full_name')}, {record.get('tdp')}{born}{archived}"
+
+
+def preview(snapshot: Snapshot, header: Sequence[Any], rows: Sequence[Sequence[Any]], *,
+            first_row: int = 2) -> ImportPreview:
+    """Check every row of a roster file against the sheet's rules, without saving anything.
+
+    Blank rows are skipped; row numbers are the file's (the header is row `first_row - 1`).
+    Columns with a default ("Trạng thái" → Đề xuất) may be left out of the file: a proposed list
+    from the Front has no status column. A missing required column is reported once, at the
+    header, not on every row.
+    """
+    header_row = first_row - 1
+    positions, extra, found = match_header(MEMBERS, header)
+    header_problems = [replace(p, row=header_row) for p in found
+                       if not (p.column_key in MEMBERS.keys and p.severity == Severity.ERROR
+                               and _has_default(MEMBERS.column(p.column_key)))]
+    wanted = {c.key for c in import_columns()}
+    positions = {k: i for k, i in positions.items() if k in wanted}
+    # Columns reported missing at the header are not reported again on each row.
+    missing = {c.key for c in MEMBERS.columns if c.key not in positions}
+    blocked = any(p.severity == Severity.ERROR for p in header_problems)
+
+    existing: dict[tuple[str, str, Any], Record] = {}
+    for member in snapshot["members"].records:
+        key = _duplicate_key(member)
+        if key is not None:
+            existing.setdefault(key, member)
+    seen_in_file: dict[tuple[str, str, Any], int] = {}
+
+    out: list[PreviewRow] = []
+    for offset, cells in enumerate(rows):
+        row = first_row + offset
+        values = {k: cells[i] if i < len(cells) else None for k, i in positions.items()}
+        if all(is_blank(v) for v in values.values()):
+            continue  # blank rows are normal in a file people typed
+        filled = dict(values)
+        for column in import_columns():
+            if _has_default(column) and is_blank(filled.get(column.key)):
+                filled[column.key] = column.default() if callable(column.default) else (
+                    column.default)
+        record, problems = validate_record(MEMBERS.key, filled, snapshot)
+        problems = [replace(p, row=row) for p in problems
+                    if not (p.column_key in missing and p.message == "bắt buộc, chưa điền")]
+        # Read a row's problems left to right, as the columns come.
+        problems.sort(key=lambda p: _ORDER.get(p.column_key or "", len(_ORDER)))
+        duplicate_of = None
+        key = _duplicate_key(record)
+        if key is not None:
+            if key in existing:
+                duplicate_of = f"có thể trùng với thành viên đã có: {_describe(existing[key])}"
+            elif key in seen_in_file:
+                duplicate_of = f"có thể trùng với dòng {seen_in_file[key]} trong tệp"
+            else:
+                seen_in_file[key] = row
+        has_error = any(p.severity == Severity.ERROR for p in problems)
+        record.pop(ID, None)
+        out.append(PreviewRow(row, values, None if has_error else record, problems,
+                              duplicate_of, blocked))
+    renamed = {nfc(str(header[i])): MEMBERS.column(k).header for k, i in positions.items()
+               if nfc(str(header[i])) != MEMBERS.column(k).header}
+    return ImportPreview(out, header_problems, extra, header_row, renamed)
+
+
+PICK, ROW_HEADER, STATUS_HEADER, PROBLEMS_HEADER = "Lưu", "Dòng", "Tình trạng", "Vấn đề"
+_PREVIEW_KEYS = ("full_name", "tdp", "birth_year", "gender", "role", "organisation",
+                 "party_member", "phone", "status")
+
+
+def preview_frame(result: ImportPreview) -> pd.DataFrame:
+    """Return the preview as a table: a tick to save (valid, non-duplicate rows ticked), the
+    file's row number, the status, the main values as read, and the row's problems."""
+    ticked = {r.row for r in result.preselected()}
+    data: dict[str, list[Any]] = {
+        PICK: [r.row in ticked for r in result.rows],
+        ROW_HEADER: [r.row for r in result.rows],
+        STATUS_HEADER: [str(r.status) for r in result.rows],
+    }
+    for key in _PREVIEW_KEYS:
+        column = MEMBERS.column(key)
+        data[column.header] = [
+            column.type.display(r.record.get(key)) if r.record is not None
+            else "" if is_blank(r.values.get(key)) else str(r.values[key])
+            for r in result.rows]
+    data[PROBLEMS_HEADER] = [
+        "; ".join([f"{p.column}: {p.message}" for p in r.problems]
+                  + ([r.duplicate_of] if r.duplicate_of else []))
+        for r in result.rows]
+    return pd.DataFrame(data)
+
+
+def preview_file(snapshot: Snapshot, data: bytes, filename: str) -> ImportPreview:
+    """Read a CSV/XLSX roster file and preview it (raises `RosterFileError` if unreadable)."""
+    table = read_table(data, filename)
+    return preview(snapshot, table.header, table.rows, first_row=table.first_row)
+
+
+# --- saving --------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What a batch write did: the stored records, or why nothing was written."""
+
+    saved: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the write happened."""
+        return not self.problems and self.error is None
+
+    def messages(self) -> list[str]:
+        """Return every reason nothing was written, as sentences for people."""
+        texts = list(dict.fromkeys(p.text() for p in self.problems))
+        return texts + ([self.error] if self.error else [])
+
+
+def commit(store: Store, snapshot: Snapshot, rows_to_save: Iterable[PreviewRow],
+           actor: Actor) -> BatchResult:
+    """Save the confirmed rows in one write, after checking them again against `snapshot`."""
+    require_editor(actor)
+    chosen = list(rows_to_save)
+    if not chosen:
+        return BatchResult()
+    refused = [r.row for r in chosen if not r.ok]
+    if refused:
+        rows = ", ".join(str(n) for n in refused)
+        return BatchResult(error=f"Dòng {rows} có lỗi nên không lưu được; chưa lưu dòng nào. "
+                                 "Hãy sửa tệp rồi tải lên lại, hoặc bỏ chọn các dòng đó.")
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for preview_row in chosen:
+        assert preview_row.record is not None
+        values = {k: v for k, v in preview_row.record.items() if k not in (ID, ROW)}
+        # The data may have changed since the preview (a group archived): check again.
+        record, found = validate_record(MEMBERS.key, values, snapshot)
+        problems += [replace(p, row=preview_row.row) for p in found]
+        record.pop(ID, None)
+        records.append(record)
+    if problems:
+        return BatchResult(problems=problems)
+    try:
+        saved = store.append(MEMBERS.key, records, actor.label)
+    except StoreError as err:
+        return BatchResult(error=str(err))
+    return BatchResult(saved=saved)
+
+
+def import_summary(filename: str, saved: Sequence[Mapping[str, Any]],
+                   rows: Sequence[PreviewRow], total: int) -> str:
+    """Say what an import saved: how many, per group, from which rows, and how many were not."""
+    per_tdp = Counter(str(r.get("tdp")) for r in saved)
+    groups = ", ".join(f"{t}: {n}" for t, n in sorted(per_tdp.items(),
+                                                      key=lambda x: natural_key(x[0])))
+    lines = ", ".join(str(r.row) for r in rows)
+    skipped = total - len(saved)
+    return (f"Đã lưu {len(saved)} thành viên từ tệp “{filename}” ({groups}), dòng {lines}."
+            + (f" {skipped} dòng không lưu." if skipped else ""))
+
+
+def approve(store: Store, snapshot: Snapshot, member_ids: Sequence[str], approval_ref: str,
+            approved_on: date | None, actor: Actor, task: str | None = None) -> BatchResult:
+    """Approve proposed members with one decision (one write); refuse if any changed meanwhile."""
+    require_editor(actor)
+    table = snapshot["members"]
+    updates: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    problems: list[Problem] = []
+    for member_id in member_ids:
+        current = table.by_id.get(member_id)
+        if current is None or current.get(ARCHIVED):
+            return BatchResult(error=f"Không tìm thấy thành viên có mã {member_id}; hãy tải lại "
+                                     "dữ liệu.")
+        if current.get("status") != MemberStatus.DE_XUAT:
+            return BatchResult(error=f"{current.get('full_name')} không ở trạng thái "
+                                     f"“{MemberStatus.DE_XUAT}”; chưa phê duyệt ai cả.")
+        changes: dict[str, Any] = {"status": MemberStatus.DA_PHE_DUYET,
+                                   "approval_ref": approval_ref, "approved_on": approved_on}
+        if task and not current.get("task"):
+            changes["task"] = task
+        expected = {k: v for k, v in current.items() if k != ROW}
+        record, found = validate_record(MEMBERS.key, {**expected, **changes}, snapshot,
+                                        record_id=member_id)
+        problems += found
+        updates.append((member_id, {k: record[k] for k in changes}, expected))
+    if problems:
+        return BatchResult(problems=problems)
+    if not updates:
+        return BatchResult()
+    try:
+        saved = store.update_many(MEMBERS.key, updates, actor.label)
+    except StoreError as err:
+        return BatchResult(error=str(err))
+    return BatchResult(saved=saved)
+
+
+# --- files for people ----------------------------------------------------------------------
+
+
+def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    # UTF-8 with BOM, or Excel shows broken diacritics.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_csv() -> bytes:
+    """Return an empty roster file with the Vietnamese headers the import expects."""
+    return _csv_bytes([c.header for c in import_columns()], [])
+
+
+def column_guide() -> pd.DataFrame:
+    """Return, per column of a roster file, what it accepts, for the import screen."""
+    rows = []
+    for c in import_columns():
+        allowed = c.allowed()
+        if c.required and _has_default(c):
+            allowed = allowed.replace("bắt buộc; ", "") + f"; để trống là “{c.default}”"
+        rows.append({"Cột": c.header, "Yêu cầu": allowed, "Ghi chú": c.help})
+    return pd.DataFrame(rows)
+
+
+def roster_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
+    """Return members as CSV for Excel: Vietnamese headers, ISO dates, by group then name."""
+    columns = [c for c in MEMBERS.columns if c.key != ARCHIVED]
+    ordered = sorted(records, key=lambda r: (natural_key(str(r.get("tdp") or "")),
+                                             name_sort_key(str(r.get("full_name") or ""))))
+    return _csv_bytes([c.header for c in columns],
+                      ([c.type.to_export(r.get(c.key)) for c in columns] for r in ordered))
+
+
+def member_label(record: Mapping[str, Any]) -> str:
+    """Return how a member is named in a picker: name, group, birth year."""
+    year = record.get("birth_year")
+    return f"{record.get('full_name')} — {record.get('tdp')}" + (f" ({year})" if year else "")
