@@ -13,9 +13,29 @@ from services.store.base import Store
 from services.validation import Snapshot
 
 
-@st.cache_resource(show_spinner=False)
+def _leave_pages_directory_mode() -> None:
+    """Rerun through `streamlit_app.py` when Streamlit ran a page file directly.
+
+    Streamlit treats an app with a `pages/` folder as an old-style multipage app until the
+    first `st.navigation` call of the process. A fresh server whose first visitor opens, say,
+    /members would then run that page without the entry point: wrong menu, and no sign-in or
+    role check. Every page reads the settings first, so this is the one place to catch it.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def get_settings() -> Settings:
     """Return the deployment's settings, read once per process."""
+    _leave_pages_directory_mode()
+    return _settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _settings() -> Settings:
     return load_settings()
 
 
