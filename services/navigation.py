@@ -23,6 +23,7 @@ class Screen:
 
 SCREENS: tuple[Screen, ...] = (
     Screen("pages/home.py", "Trang chủ", ":material/home:", "", Role.VIEWER, default=True),
+    Screen("pages/export.py", "Xuất dữ liệu", ":material/download:", "", Role.VIEWER),
     Screen("pages/registrations.py", "Mô hình “Dân vận khéo”", ":material/workspace_premium:",
            "Nghiệp vụ", Role.EDITOR),
     Screen("pages/members.py", "Lực lượng nòng cốt", ":material/groups:", "Nghiệp vụ",
