@@ -22,6 +22,25 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DANVAN_SECRETS", str(tmp_path / "no-secrets.toml"))
 
 
+@pytest.fixture(autouse=True)
+def _entry_point_runs_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make AppTest run pages through `streamlit_app.py`, as the real server does.
+
+    AppTest resets Streamlit's "old-style pages/ folder" flag before every run, so each run
+    would execute the page file directly, skipping the entry point (navigation, roles). The
+    real server clears that flag for good at its first `st.navigation` call.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture
 def sql_store(tmp_path: Path) -> Iterator[SqlStore]:
     """Return an empty embedded store on a fresh SQLite file."""
