@@ -55,7 +55,9 @@ def is_blank(raw: object) -> bool:
 
 
 def quote(raw: object) -> str:
-    """Return a raw value as people will recognise it in a message."""
+    """Return a raw value as people will recognise it in a message ("120", not "120.0")."""
+    if isinstance(raw, float) and math.isfinite(raw):
+        return f'"{int(raw)}"' if raw.is_integer() else f'"{format_number(raw, 3)}"'
     return f'"{raw}"' if not isinstance(raw, str) else f'"{nfc(raw)}"'
 
 

@@ -110,7 +110,10 @@ def registry(
     """Draw the standard registry of a sheet: a searchable list, then add or edit below it."""
     sheet = SHEETS[sheet_key]
     snapshot = get_snapshot()
-    show_flash()
+    # Always the same container before the tabs, so a message does not send people back to
+    # the first tab.
+    with st.container():
+        show_flash()
     tab_list, tab_add = st.tabs(["Danh sách", f"Thêm {sheet.noun}"])
     with tab_list:
         records = snapshot[sheet_key].active()

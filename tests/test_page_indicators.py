@@ -1,0 +1,162 @@
+"""The indicators page: enter a value, refuse bad ones with the field named, update with a check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.config import load_settings
+from services.schema import ID
+from services.store.sql import SqlStore
+from tests.conftest import click, open_page
+
+FORM = "indicator-values-add"
+VALUE, NOTE = f"{FORM}::0::value", f"{FORM}::0::note"
+
+
+@pytest.fixture
+def app(app_env: Path) -> AppTest:
+    return open_page("pages/indicators.py")
+
+
+@pytest.fixture
+def year(app: AppTest) -> int:
+    """The working year: the demo ward has figures for the three years before it."""
+    return load_settings().year
+
+
+def _store(app_env: Path) -> SqlStore:
+    return SqlStore(f"sqlite:///{app_env}")
+
+
+def _values(app_env: Path, code: str, year: int) -> list[dict]:
+    return [r for r in _store(app_env).snapshot()["indicator_values"].records
+            if r["indicator"] == code and r["year"] == year]
+
+
+def _choose(at: AppTest, code: str, year: int) -> AppTest:
+    at.selectbox(key="indicator-entry-indicator").select(code).run()
+    at.selectbox(key="indicator-entry-year").select(year).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_progress_tab_shows_the_last_completed_year_with_statuses(app: AppTest,
+                                                                  year: int) -> None:
+    assert app.selectbox(key="indicator-progress-year").value == year - 1
+    rows = {r["Mã"]: r for frame in app.dataframe if "Đánh giá" in frame.value.columns
+            for r in frame.value.to_dict("records")}
+    assert rows["2.1.5"]["Giá trị"] == "53,8%" and rows["2.1.5"]["Đánh giá"] == "❌ Chưa đạt"
+    assert rows["2.1.4"]["Đánh giá"] == "⚠️ Chậm tiến độ"
+    assert "giảm 0,4 điểm %" in rows["2.1.4"]["Giải thích"]
+
+
+def test_valid_value_is_saved_and_appears_in_the_list_and_the_store(app: AppTest,
+                                                                      app_env: Path,
+                                                                      year: int) -> None:
+    _choose(app, "2.1.5", year)
+    app.text_input(key=VALUE).input("54,6")
+    click(app, "Lưu số liệu")
+    assert not app.error
+    assert "Đã lưu số liệu chỉ tiêu 2.1.5" in app.success[0].value
+    [saved] = _values(app_env, "2.1.5", year)
+    assert saved["value"] == 54.6
+    listed = [r for frame in app.dataframe if "Giá trị" in frame.value.columns
+              and "Mã chỉ tiêu" in frame.value.columns for r in frame.value.to_dict("records")]
+    assert {"Mã chỉ tiêu": "2.1.5", "Năm": str(year), "Giá trị": "54,6"}.items() <= next(
+        r for r in listed if r["Mã chỉ tiêu"] == "2.1.5" and r["Năm"] == str(year)).items()
+
+
+def test_percent_over_100_names_the_value_field_saves_nothing_and_keeps_input(
+        app: AppTest, app_env: Path, year: int) -> None:
+    _choose(app, "2.1.5", year)
+    app.text_input(key=VALUE).input("120")
+    click(app, "Lưu số liệu")
+    assert "Giá trị" in _errors(app) and "từ 0 đến 100" in _errors(app)
+    assert app.text_input(key=VALUE).value == "120"
+    assert _values(app_env, "2.1.5", year) == []
+
+
+def test_big_change_needs_a_note_then_saves(app: AppTest, app_env: Path, year: int) -> None:
+    _choose(app, "2.1.5", year)  # last year's 53,8%
+    app.text_input(key=VALUE).input("80")
+    click(app, "Lưu số liệu")
+    assert "Ghi chú, nguồn số liệu" in _errors(app)
+    assert _values(app_env, "2.1.5", year) == []
+    app.text_area(key=NOTE).input("Số liệu điều tra lao động của UBND phường")
+    click(app, "Lưu số liệu")
+    assert not app.error and app.success
+    [saved] = _values(app_env, "2.1.5", year)
+    assert saved["value"] == 80 and saved["note"].startswith("Số liệu điều tra")
+
+
+def test_derived_indicator_has_no_entry_form(app: AppTest) -> None:
+    app.selectbox(key="indicator-entry-indicator").select("2.1.1").run()
+    assert not app.exception
+    assert VALUE not in {t.key for t in app.text_input}
+    assert any("tự tính" in i.value and "không nhập tay" in i.value for i in app.info)
+
+
+def test_per_group_indicator_asks_for_the_group(app: AppTest, app_env: Path, year: int) -> None:
+    _choose(app, "2.1.9", year)
+    app.text_input(key=VALUE).input("1")
+    click(app, "Lưu số liệu")
+    assert "Đơn vị, tổ dân phố" in _errors(app)
+    app.selectbox(key="indicator-entry-unit").select("Tổ dân phố 1").run()
+    click(app, "Lưu số liệu")
+    assert not app.error
+    [saved] = _values(app_env, "2.1.9", year)
+    assert saved["unit"] == "Tổ dân phố 1" and saved["value"] == 1
+
+
+def test_value_already_there_is_updated_not_duplicated(app: AppTest, app_env: Path,
+                                                       year: int) -> None:
+    _choose(app, "2.1.5", year - 1)
+    assert any("Lưu sẽ cập nhật" in w.value for w in app.warning)
+    app.text_input(key=VALUE).input("53,9")
+    click(app, "Lưu số liệu")
+    assert not app.error
+    [saved] = _values(app_env, "2.1.5", year - 1)
+    assert saved["value"] == 53.9
+
+
+def test_update_of_a_value_changed_meanwhile_is_refused(app: AppTest, app_env: Path,
+                                                        year: int) -> None:
+    _choose(app, "2.1.5", year - 1)
+    store = _store(app_env)
+    [record] = _values(app_env, "2.1.5", year - 1)
+    store.update("indicator_values", record[ID], {"value": 54.2}, record, "người khác")
+    app.text_input(key=VALUE).input("53,9")
+    click(app, "Lưu số liệu")
+    assert "đã được người khác sửa" in _errors(app)
+    assert _values(app_env, "2.1.5", year - 1)[0]["value"] == 54.2
+    assert app.text_input(key=VALUE).value == "53,9"
+
+
+def test_list_is_searchable_without_accents_and_an_edit_follows_the_same_rules(
+        app: AppTest, app_env: Path, year: int) -> None:
+    app.text_input(key="indicator-values-search").input("lao dong qua dao tao").run()
+    listed = next(f.value for f in app.dataframe if "Mã chỉ tiêu" in f.value.columns)
+    assert set(listed["Mã chỉ tiêu"]) == {"2.1.5"}
+    assert listed["Năm"].iloc[0] == str(year - 1)  # newest first
+    # Pick the newest row, as a click on the table does.
+    app.session_state["indicator-values-table"] = {"selection": {"rows": [0], "columns": [],
+                                                                 "cells": []}}
+    app.run()
+    value_key = next(t.key for t in app.text_input if t.key.startswith("indicator-values-edit-"))
+    note_key = value_key.replace("::value", "::note")
+    app.text_input(key=value_key).input("80")
+    app.text_area(key=note_key).input("")
+    click(app, "Lưu thay đổi")
+    assert "Ghi chú, nguồn số liệu" in _errors(app)
+    assert _values(app_env, "2.1.5", year - 1)[0]["value"] == 53.8
+    app.text_area(key=note_key).input("Báo cáo điều chỉnh của UBND")
+    click(app, "Lưu thay đổi")
+    assert not app.error and "Đã lưu thay đổi" in app.success[0].value
+    assert _values(app_env, "2.1.5", year - 1)[0]["value"] == 80
