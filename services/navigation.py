@@ -22,8 +22,11 @@ class Screen:
 
 
 SCREENS: tuple[Screen, ...] = (
-    Screen("pages/home.py", "Trang chủ", ":material/home:", "", Role.VIEWER, default=True),
-    Screen("pages/export.py", "Xuất dữ liệu", ":material/download:", "", Role.VIEWER),
+    Screen("pages/dashboard.py", "Bảng điều khiển", ":material/dashboard:", "Tổng quan",
+           Role.VIEWER, default=True),
+    Screen("pages/export.py", "Xuất dữ liệu", ":material/download:", "Tổng quan", Role.VIEWER),
+    Screen("pages/quality.py", "Chất lượng dữ liệu", ":material/rule:", "Tổng quan",
+           Role.EDITOR),
     Screen("pages/registrations.py", "Mô hình “Dân vận khéo”", ":material/workspace_premium:",
            "Nghiệp vụ", Role.EDITOR),
     Screen("pages/members.py", "Lực lượng nòng cốt", ":material/groups:", "Nghiệp vụ",
@@ -35,6 +38,10 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages/units.py", "Đơn vị", ":material/apartment:", "Danh mục", Role.EDITOR),
     Screen("pages/campaigns.py", "Đợt thi đua", ":material/calendar_month:", "Danh mục",
            Role.EDITOR),
+    Screen("pages/home.py", "Kho dữ liệu", ":material/database:", "Quản trị", Role.ADMIN),
+    Screen("pages/setup.py", "Chuẩn bị bảng tính", ":material/build:", "Quản trị", Role.ADMIN),
+    Screen("pages/users.py", "Người dùng", ":material/manage_accounts:", "Quản trị", Role.ADMIN),
+    Screen("pages/audit.py", "Nhật ký thay đổi", ":material/history:", "Quản trị", Role.ADMIN),
 )
 
 

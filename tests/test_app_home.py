@@ -1,4 +1,4 @@
-"""The app starts on the embedded store and its home page shows the ward and the counts."""
+"""The app starts on the embedded store; the data overview shows the ward and the counts."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.schema import SHEETS
-from tests.conftest import new_app_test
+from tests.conftest import open_page
 
 
 @pytest.fixture
 def app(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("DANVAN_WARD_NAME", "Nghĩa Thái")
     monkeypatch.setenv("DANVAN_WARD_LEVEL", "xã")
-    return new_app_test().run()
+    return open_page("pages/home.py")
 
 
 def test_home_page_shows_the_ward_in_vietnamese_and_a_count_per_sheet(app: AppTest) -> None:

@@ -17,7 +17,7 @@ def test_health_endpoint_answers_ok(live_app: str) -> None:
 
 def test_home_page_renders_in_chromium_with_vietnamese_text_and_counts(live_app: str,
                                                                         page: Any) -> None:
-    page.goto(live_app)
+    page.goto(f"{live_app}/home")
     page.get_by_role("heading", name="Đảng ủy phường Phố Hòa").wait_for()
     page.get_by_text("Dữ liệu hiện có").wait_for()
     members = page.get_by_test_id("stMetric").filter(has_text="Lực lượng nòng cốt")
