@@ -36,6 +36,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setup_sheet(args: argparse.Namespace) -> int:
+    """Prepare the Google spreadsheet: tabs, headers, dropdowns, formats, reference data."""
+    from services.sheet_setup import setup_spreadsheet
+    from services.store.gsheets import GSheetsStore
+
+    settings = load_settings()
+    store = GSheetsStore.from_settings(settings)
+    print(f"Chuẩn bị bảng tính {store.describe()}:")
+    for line in setup_spreadsheet(store, demo=args.demo, year=args.year or settings.year):
+        print(f"  - {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every verb."""
     parser = argparse.ArgumentParser(
@@ -52,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db-url", default=None, help="URL cơ sở dữ liệu (mặc định DANVAN_DB_URL)")
     demo.add_argument("--yes", action="store_true", help="xóa dữ liệu đang có mà không hỏi")
     demo.set_defaults(handler=_demo)
+    setup = verbs.add_parser("setup-sheet", help="chuẩn bị bảng tính Google Sheets cho ứng dụng",
+                             description=_setup_sheet.__doc__)
+    setup.add_argument("--demo", action="store_true",
+                       help="nạp thêm dữ liệu mẫu của một phường khi các trang còn trống")
+    setup.add_argument("--year", type=int, default=None, help="năm hiện tại của dữ liệu mẫu")
+    setup.set_defaults(handler=_setup_sheet)
     return parser
 
 

@@ -169,3 +169,10 @@ class Store(ABC):
     def describe(self) -> str:
         """Return where the data lives, for the screen (never a secret)."""
         return self.backend
+
+    def cell_link(self, sheet_key: str, row: int | None, column_key: str | None) -> str | None:
+        """Return a URL opening the data at this row and column, or None where there is none.
+
+        A spreadsheet backend links to the cell a problem names so people can fix it there.
+        """
+        return None
