@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from services.config import Backend, ConfigError, load_settings
 from services.schema import SHEETS
@@ -49,6 +50,22 @@ def _setup_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    """Write one CSV per sheet and one Excel workbook of all sheets into a folder."""
+    from services.bootstrap import open_store
+    from services.export import export_all
+
+    snapshot = open_store(load_settings()).snapshot()
+    paths = export_all(snapshot, Path(args.out))
+    print(f"Đã xuất {len(paths)} tệp vào {Path(args.out).resolve()}:")
+    for path in paths:
+        print(f"  {path.name}")
+    if snapshot.excluded:
+        print(f"Lưu ý: {snapshot.excluded} dòng có lỗi không được xuất; xem trang Chất lượng "
+              "dữ liệu.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every verb."""
     parser = argparse.ArgumentParser(
@@ -71,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="nạp thêm dữ liệu mẫu của một phường khi các trang còn trống")
     setup.add_argument("--year", type=int, default=None, help="năm hiện tại của dữ liệu mẫu")
     setup.set_defaults(handler=_setup_sheet)
+    export = verbs.add_parser("export", help="xuất mọi bảng ra CSV và một tệp Excel",
+                              description=_export.__doc__)
+    export.add_argument("--out", default="exports", help="thư mục ghi tệp (mặc định exports/)")
+    export.set_defaults(handler=_export)
     return parser
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.choices import TargetKind
 from services.clock import now
-from services.coltypes import CellError, Ref, is_blank, quote
+from services.coltypes import CellError, Ref, format_number, is_blank, quote
 from services.schema import ARCHIVED, ID, SHEETS, Column, Record, Sheet
 from services.text import fold, header_key, nfc
 
@@ -364,6 +364,13 @@ def _value_fits_indicator(sheet: Sheet, record: Record, row: int | None,
         reason = "phải là số nguyên không âm với chỉ tiêu đếm số lượng"
     elif kind == TargetKind.KHOANG and value < 0:
         reason = "không được âm"
+    if reason is None and indicator.get("unit") == "%" and 0 < value < 1 <= (
+            indicator.get("target_value") or 0):
+        # A person typing 55% into a number cell of Google Sheets stores 0.55.
+        return [Problem(sheet.key, row, column.header, value,
+                        f"{quote(value)} nhỏ hơn 1%: nếu ý là {format_number(value * 100)}% thì "
+                        f"hãy nhập {format_number(value * 100)}", Severity.WARNING,
+                        column_key="value", record_id=record.get(ID))]
     if reason is None:
         return []
     return [Problem(sheet.key, row, column.header, value, f"{quote(value)} {reason}",

@@ -34,3 +34,13 @@ def test_demo_creates_then_refuses_to_overwrite_without_yes(tmp_path: Path,
 def test_demo_refuses_a_scale_below_one(capsys: pytest.CaptureFixture) -> None:
     assert main(["demo", "--scale", "0"]) == 2
     assert "--scale" in capsys.readouterr().err
+
+
+def test_export_writes_a_csv_per_sheet_and_the_workbook(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DANVAN_DB_URL", f"sqlite:///{tmp_path / 'export.sqlite3'}")
+    out = tmp_path / "out"
+    assert main(["export", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "khoi-dan-van.xlsx" in names and "dang-ky-mo-hinh.csv" in names
+    assert (out / "luc-luong-nong-cot.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -123,12 +123,15 @@ def test_indicator_value_is_checked_against_its_indicator_kind() -> None:
         ["2.2.2.3", 2024, "2", "SL-3"],  # yes/no must be 0 or 1
         ["2.1.6", 2024, "1,5", "SL-4"],  # a count must be whole
         ["9.9.9", 2024, "1", "SL-5"],  # no such indicator
+        ["2.1.3", 2024, 0.9, "SL-6"],  # 90% typed in Sheets as a percentage arrives as 0.9
     ])
     table = validate_snapshot({"indicators": indicators, "indicator_values": values})[
         "indicator_values"]
-    assert [r["id"] for r in table.records] == ["SL-1"]
+    assert [r["id"] for r in table.records] == ["SL-1", "SL-6"]
     assert table.records[0]["value"] == pytest.approx(53.8)
-    assert sorted(p.row for p in table.problems) == [3, 4, 5, 6]
+    assert sorted(p.row for p in table.problems) == [3, 4, 5, 6, 7]
+    [fraction] = [p for p in table.problems if p.row == 7]
+    assert fraction.severity == Severity.WARNING and "hãy nhập 90" in fraction.message
 
 
 FORM_CASES = [
