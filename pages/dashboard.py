@@ -1,5 +1,310 @@
-"""Placeholder page; replaced by its issue's page."""
+"""Dashboard: the leaders' home. Where the ward stands against Plan 48, and what is overdue.
 
+Read-only and often opened on a phone: one column of sections, few side-by-side columns, charts
+that stretch. Every figure comes from `services.dashboard`, computed once per snapshot; this page
+only reads the two choices (year, indicator) and draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
 import streamlit as st
 
-st.title("dashboard")
+from services import charts, progress
+from services import dashboard as board
+from services.app import current_actor, get_settings, get_snapshot, refresh
+from services.clock import today
+from services.coltypes import format_date_vn, format_number
+from services.navigation import screens_for
+from services.validation import Snapshot
+
+# Widget keys; tests use them too.
+INDICATOR_YEAR = "dashboard-indicator-year"
+TREND_INDICATOR = "dashboard-trend-indicator"
+# Tables show up to 10 rows (a header and 10 rows of 35 px); longer ones scroll inside
+# themselves, so the page stays short on a phone.
+TABLE_ROWS, TABLE_HEIGHT = 10, 388
+
+
+def _n(value: int) -> str:
+    return format_number(value, 0)
+
+
+def _of(part: int, whole: int) -> str:
+    return f"{_n(part)}/{_n(whole)}" if whole else "—"
+
+
+def _names(names: Sequence[str], noun: str) -> str:
+    return board.names_text(names, noun, shown=10)  # a warning box has room for ten
+
+
+def link(path: str, label: str) -> None:
+    """Link to a page, only if the viewer's navigation has it (a page_link elsewhere fails)."""
+    if path in OPEN_PAGES:
+        st.page_link(path, label=label, icon=":material/arrow_forward:")
+
+
+def table(frame: pd.DataFrame, **config: object) -> None:
+    """Draw a read-only table that scrolls once it is long."""
+    height = TABLE_HEIGHT if len(frame) > TABLE_ROWS else "auto"
+    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config)
+
+
+def chart(figure: board.AnyChart) -> None:
+    """Draw an Altair chart at the container's width, its height as the chart sets it."""
+    st.altair_chart(board.fit_width(figure), width="stretch")
+
+
+# --- the sections ------------------------------------------------------------------------------
+
+
+def key_figures(model: board.Dashboard) -> None:
+    """Draw the row of figures; the cards wrap, two to a line on a phone (short labels)."""
+    f = model.figures
+    with st.container(horizontal=True, gap="small"):
+        st.metric(f"Chỉ tiêu đạt {f.indicator_year}", _of(f.indicators_met, f.indicators_total),
+                  border=True, help=f"Chỉ tiêu Kế hoạch 48 đạt hoặc đúng tiến độ năm "
+                                    f"{f.indicator_year}; {_n(f.indicators_behind)} chưa đạt "
+                                    f"hoặc chậm tiến độ, {_n(f.indicators_unknown)} chưa có số "
+                                    "liệu.")
+        st.metric(f"Mô hình năm {model.year}", _n(f.models_registered), border=True,
+                  help="Mô hình “Dân vận khéo” đã đăng ký trong các đợt thi đua của năm.")
+        st.metric("Đơn vị chưa đăng ký",
+                  _of(f.units_not_registered, f.units_must_register) if f.has_campaign else "—",
+                  border=True,
+                  help="Đơn vị phải đăng ký mô hình nhưng chưa có mô hình nào trong năm."
+                  if f.has_campaign else f"Chưa có đợt thi đua năm {model.year}.")
+        st.metric("Mô hình quá hạn", _n(f.overdue_results), border=True,
+                  help="Mô hình chưa báo cáo kết quả dù đã qua hạn báo cáo của đợt.")
+        st.metric("Chưa dự đủ kỳ", _of(f.attendees_behind, f.attendees), border=True,
+                  help=f"Dự sinh hoạt chi bộ năm {model.year}: số người chưa dự đủ số kỳ yêu "
+                       "cầu (trong các kỳ đã kết thúc) trên tổng số người dự.")
+        st.metric("Báo cáo trễ/chưa gửi", f"{_n(f.late_reports)} / {_n(f.missing_reports)}",
+                  border=True, help=f"Báo cáo sau dự sinh hoạt chi bộ năm {model.year}: gửi "
+                                    "trễ hạn / quá hạn mà chưa gửi.")
+        st.metric("TDP chưa có danh sách", _of(f.groups_without_list, f.groups), border=True,
+                  help="Tổ dân phố chưa có danh sách lực lượng nòng cốt, trên tổng số tổ.")
+
+
+def due_section(model: board.Dashboard) -> None:
+    """Draw one list of what is overdue or due within the horizon, most urgent first."""
+    st.subheader("Quá hạn / sắp đến hạn", anchor="qua-han")
+    if not model.due:
+        st.success(f"Không có việc nào quá hạn hoặc đến hạn trong {board.HORIZON_DAYS} ngày "
+                   "tới.", icon=":material/check_circle:")
+        return
+    overdue = sum(item.overdue for item in model.due)
+    st.caption(f"{_n(len(model.due))} việc: {_n(overdue)} quá hạn, "
+               f"{_n(len(model.due) - overdue)} đến hạn trong {board.HORIZON_DAYS} ngày tới. "
+               "Việc quá hạn lâu nhất ở trên cùng.")
+    # How urgent first, so it stays in view when the table scrolls sideways on a phone.
+    st.dataframe(model.due_table, hide_index=True, width="stretch",
+                 height=TABLE_HEIGHT if len(model.due_table) > TABLE_ROWS else "auto",
+                 column_order=("Tình trạng", "Loại", "Việc", "Đơn vị/Người", "Hạn"),
+                 column_config={"Việc": st.column_config.TextColumn(width="medium"),
+                                "Đơn vị/Người": st.column_config.TextColumn(width="medium")})
+
+
+def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: int) -> None:
+    """Draw Plan 48: status counts per group, every indicator's row, one indicator's trend."""
+    st.subheader("Chỉ tiêu Kế hoạch 48", anchor="chi-tieu")
+    years = progress.report_years(snapshot, working_year)
+    default = years.index(model.indicator_year) if model.indicator_year in years else (
+        len(years) - 1)
+    year = st.selectbox("Năm", years, index=default, key=INDICATOR_YEAR,
+                        help="Mặc định là năm gần nhất đã có số liệu.")
+    view = board.indicator_view(snapshot, year)
+    if not view.total:
+        st.info("Chưa có chỉ tiêu nào trong danh mục Kế hoạch 48.")
+        link("pages/indicators.py", "Mở trang Chỉ tiêu Kế hoạch 48")
+        return
+    if view.has_data:
+        st.caption(f"Năm {year}: {_n(view.met)} đạt hoặc đúng tiến độ, {_n(view.behind)} chưa "
+                   f"đạt hoặc chậm tiến độ, {_n(view.unknown)} chưa có số liệu.")
+    else:
+        st.info(f"Chưa có số liệu chỉ tiêu năm {year}. Nhập ở trang Chỉ tiêu Kế hoạch 48.")
+        link("pages/indicators.py", "Nhập số liệu ở trang Chỉ tiêu Kế hoạch 48")
+    # Even all grey, the chart shows how many indicators of each group await their figures.
+    chart(board.legend_in_columns(charts.status_bars(view.counts)))
+    for group, frame in view.tables:
+        st.markdown(f"**{group}**")
+        table(frame, **{"Mã": st.column_config.TextColumn(width="small"),
+                        "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
+                        "Giải thích": st.column_config.TextColumn(width="large")})
+    st.caption("✅ Đạt hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ tiêu giảm/tăng "
+               "mỗi năm) · ❔ Chưa có số liệu.")
+
+    st.markdown("**Diễn biến qua các năm**")
+    labels = {e.code: progress.indicator_label({"code": e.code, "text": e.text,
+                                                "derived": e.derived}) for e in view.evaluations}
+    codes = list(labels)
+    first = view.default_trend()
+    code = st.selectbox("Chỉ tiêu", codes, key=TREND_INDICATOR, format_func=labels.get,
+                        index=codes.index(first) if first in codes else 0)
+    trend = board.indicator_trend(snapshot, code, year)
+    if trend is None or trend.empty:
+        st.info(f"Chỉ tiêu {code} chưa có số liệu năm nào từ {progress.PLAN_FIRST_YEAR} đến "
+                f"{year}.")
+        return
+    chart(board.trend_chart(trend))
+    if trend.path is not None:
+        st.caption("Đường đỏ: giá trị từng năm. Đường nét đứt xanh: lộ trình theo chỉ tiêu tính "
+                   "từ năm đầu có số liệu.")
+    elif trend.target_max is not None:
+        st.caption("Dải xanh: khoảng chỉ tiêu.")
+    elif trend.target is not None:
+        st.caption("Đường nét đứt xanh: mức chỉ tiêu.")
+
+
+def registration_section(model: board.Dashboard) -> None:
+    """Draw the year's "Dân vận khéo" models and who has not registered or reported."""
+    st.subheader("Mô hình “Dân vận khéo”", anchor="mo-hinh")
+    reg = model.registrations
+    if not reg.campaigns:
+        st.info(f"Chưa có đợt thi đua “Dân vận khéo” năm {reg.year}. Mở đợt ở trang Đợt thi "
+                "đua.")
+        link("pages/campaigns.py", "Mở trang Đợt thi đua")
+    else:
+        st.caption(" · ".join(filter(None, ["; ".join(reg.campaigns), reg.deadline])))
+        if not reg.total:
+            st.info(f"Chưa có mô hình nào đăng ký năm {reg.year}.")
+            link("pages/registrations.py", "Đăng ký ở trang Mô hình “Dân vận khéo”")
+    # Drawn even at zero: the four fields and the life cycle are what the year will be read by.
+    by_field = charts.bars(reg.by_field, "Lĩnh vực", "Số mô hình", sort_by_count=bool(reg.total))
+    by_status = charts.bars(reg.by_status, "Trạng thái", "Số mô hình", sort_by_count=False)
+    if not reg.total:
+        by_field, by_status = board.empty_scale(by_field), board.empty_scale(by_status)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{_n(reg.total)} mô hình theo lĩnh vực**")
+        chart(by_field)
+    with right:
+        st.markdown("**Theo trạng thái**")
+        chart(by_status)
+    if not reg.campaigns:
+        return
+
+    st.markdown("**Đăng ký theo đơn vị**")
+    if not reg.must_register:
+        st.info("Chưa có đơn vị nào được đánh dấu “Phải đăng ký mô hình” ở trang Đơn vị.")
+        link("pages/units.py", "Mở trang Đơn vị")
+    else:
+        st.progress(reg.registered_units / reg.must_register,
+                    text=f"{_of(reg.registered_units, reg.must_register)} đơn vị phải đăng ký "
+                         "đã đăng ký mô hình")
+        chart(board.colored_bars(reg.by_kind, "Loại đơn vị", "Số đơn vị", "Tình trạng",
+                                 board.REGISTRATION_COLORS))
+        if len(reg.not_registered):
+            st.warning(f"{_n(len(reg.not_registered))} đơn vị chưa đăng ký: "
+                       + _names(list(reg.not_registered["Đơn vị"]), "đơn vị"))
+            table(reg.not_registered)
+        else:
+            st.success("Tất cả đơn vị phải đăng ký đều đã đăng ký mô hình.")
+
+    st.markdown("**Mô hình quá hạn báo cáo kết quả**")
+    if reg.overdue.empty:
+        st.success("Không có mô hình nào quá hạn báo cáo kết quả.")
+    else:
+        table(reg.overdue, **{"Số ngày quá hạn": st.column_config.NumberColumn(
+            format="%d ngày")})
+
+
+def attendance_section(model: board.Dashboard) -> None:
+    """Draw who is behind on visits and reports this year, and the least visited branches."""
+    st.subheader("Dự sinh hoạt chi bộ", anchor="du-sinh-hoat")
+    a = model.attendance
+    if not a.attendees:
+        st.info(f"Năm {a.year} chưa có ai dự sinh hoạt chi bộ. Ghi nhận ở trang Dự sinh hoạt "
+                "chi bộ.")
+        link("pages/meetings.py", "Mở trang Dự sinh hoạt chi bộ")
+    else:
+        st.caption(f"Năm {a.year}: {_n(a.attendees)} người dự; tính các kỳ đã kết thúc (tháng, "
+                   "quý, 6 tháng tùy cấp).")
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Dự đủ số kỳ yêu cầu, theo cấp**")
+            chart(charts.bars(a.by_level, "Cấp", "Số người", color="Đánh giá",
+                              sort_by_count=False))
+        with right:
+            st.markdown("**Báo cáo sau khi dự**")
+            chart(board.colored_bars(a.reports, "Tình trạng báo cáo", "Số lượt",
+                                     "Tình trạng báo cáo", board.REPORT_COLORS, legend=False))
+        if a.people.empty:
+            st.success("Mọi người đều đã dự đủ số kỳ và gửi báo cáo đúng hạn.")
+        else:
+            st.warning(f"{_n(a.behind)} người chưa dự đủ số kỳ; {_n(a.late_reports)} báo cáo "
+                       f"trễ hạn, {_n(a.missing_reports)} báo cáo chưa gửi.")
+            table(a.people)
+
+    first, last = a.window
+    st.markdown(f"**Chi bộ ít được dự nhất** ({format_date_vn(first)} – {format_date_vn(last)})")
+    if a.branches.empty:
+        st.info("Chưa có chi bộ nào trong danh mục. Thêm ở trang Đơn vị (loại đơn vị “Chi bộ”).")
+        link("pages/units.py", "Mở trang Đơn vị")
+        return
+    if a.unvisited:
+        st.warning(f"{_n(len(a.unvisited))} chi bộ chưa có ai dự sinh hoạt: "
+                   + _names(list(a.unvisited), "chi bộ"))
+    if len(a.neglected) and a.neglected["Số lượt dự"].sum():
+        chart(charts.bars(a.neglected, "Chi bộ", "Số lượt dự", sort_by_count=False))
+    with st.expander(f"Tất cả {_n(len(a.branches))} chi bộ"):
+        table(a.branches)
+
+
+def roster_section(model: board.Dashboard) -> None:
+    """Draw the core force's coverage per residential group."""
+    st.subheader("Lực lượng nòng cốt", anchor="nong-cot")
+    r = model.roster
+    if not r.groups:
+        st.info("Chưa có tổ dân phố nào trong danh mục. Thêm ở trang Đơn vị (loại “Tổ dân "
+                "phố” hoặc “Thôn, xóm”).")
+        link("pages/units.py", "Mở trang Đơn vị")
+        return
+    st.progress(r.with_list / r.groups, text=f"{_of(r.with_list, r.groups)} tổ dân phố đã có "
+                                             "danh sách lực lượng nòng cốt")
+    if r.without_list:
+        st.warning(f"{_n(len(r.without_list))} tổ dân phố chưa có danh sách: "
+                   + _names(list(r.without_list), "tổ dân phố"))
+    if r.with_list:
+        if not r.charted_all:
+            st.caption(f"{_n(len(r.chart) // 2)} tổ dân phố đã có danh sách nhưng ít thành viên "
+                       "được phê duyệt nhất.")
+        chart(board.colored_bars(r.chart, "Tổ dân phố", "Số người", "Trạng thái",
+                                 board.ROSTER_COLORS))
+    else:
+        st.info("Chưa có thành viên nào trong danh sách lực lượng nòng cốt.")
+        link("pages/members.py", "Mở trang Lực lượng nòng cốt")
+    with st.expander(f"Số lượng theo từng tổ dân phố ({_n(r.groups)})"):
+        table(r.table)
+
+
+# --- the page --------------------------------------------------------------------------------
+
+settings = get_settings()
+OPEN_PAGES = {s.path for screens in screens_for(current_actor().role).values() for s in screens}
+snapshot = get_snapshot()
+model = board.dashboard(snapshot, settings.year, today())
+
+st.title(settings.committee)
+st.caption(f"Khối Dân vận · Năm {settings.year} · dữ liệu đọc lúc "
+           f"{snapshot.read_at:%H:%M %d/%m/%Y}")
+if st.button("Làm mới dữ liệu", icon=":material/refresh:",
+             help="Đọc lại dữ liệu mới nhất, ví dụ sau khi có người sửa thẳng trên bảng tính."):
+    refresh()
+    st.rerun()
+if model.excluded:
+    st.warning(f"Có {_n(model.excluded)} dòng bị bỏ qua vì có lỗi: các số liệu dưới đây chưa "
+               "tính những dòng này.", icon=":material/warning:")
+    if "pages/quality.py" in OPEN_PAGES:
+        link("pages/quality.py", "Xem và sửa ở trang Chất lượng dữ liệu")
+    else:
+        st.caption("Văn phòng Đảng ủy xem và sửa ở trang Chất lượng dữ liệu.")
+
+key_figures(model)
+due_section(model)
+indicator_section(snapshot, model, settings.year)
+registration_section(model)
+attendance_section(model)
+roster_section(model)
