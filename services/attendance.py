@@ -299,8 +299,11 @@ def visits_per_branch(records: Iterable[Record], units: Iterable[Record],
                       window: Window) -> list[BranchVisits]:
     """Return visits per branch, zero-visit branches included, complex areas first."""
     first, last = window_dates(window)
-    branches = {fold(u["name"]): u for u in units
-                if u.get("kind") == UnitKind.CHI_BO and u.get("name")}
+    chi_bo = [u for u in units if u.get("kind") == UnitKind.CHI_BO and u.get("name")]
+    # Residential branches only, where the units say which they are (office branches such as
+    # the police's are not visited under this plan); otherwise every chi bộ.
+    residential = [u for u in chi_bo if u.get("residential")]
+    branches = {fold(u["name"]): u for u in residential or chi_bo}
     dates: dict[str, list[date]] = {key: [] for key in branches}
     people: dict[str, set[tuple[str, AttendeeLevel]]] = {key: set() for key in branches}
     names = {key: str(u["name"]) for key, u in branches.items()}

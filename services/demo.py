@@ -167,9 +167,10 @@ def _units(rng: random.Random, scale: int) -> _Units:
     for k in range(1, n_tdp + 1):
         hard = k in complex_ks
         note = rng.choice(_COMPLEX_NOTES) if hard else None
-        add(_tdp(k), UnitKind.TO_DAN_PHO, f"tdp{k}", _gender(rng), complex_area=hard, note=note)
+        add(_tdp(k), UnitKind.TO_DAN_PHO, f"tdp{k}", _gender(rng), complex_area=hard, note=note,
+            residential=True)
         add(f"Chi bộ {_tdp(k)}", UnitKind.CHI_BO, f"tdp{k}", _gender(rng), complex_area=hard,
-            note=note)
+            note=note, residential=True)
     # Each tổ dân vận follows a run of neighbouring residential groups.
     n_tdv = _TO_DAN_VAN * scale
     for i in range(1, n_tdv + 1):

@@ -220,6 +220,9 @@ UNITS = _sheet(
         Column("head", "Người phụ trách", Text(max_length=100)),
         Column("phone", "Số điện thoại", Phone()),
         Column("note", "Ghi chú", LongText(max_length=1000)),
+        Column("residential", "Khu dân cư", Bool(), default=False,
+               help="Chi bộ khu dân cư, tổ dân phố: được theo dõi khi cấp ủy viên, đảng viên dự "
+                    "sinh hoạt chi bộ khu dân cư (không tính chi bộ cơ quan)."),
     ),
     label_column="name",
     description="Chi bộ, chính quyền, Mặt trận, đoàn thể, tổ dân phố, tổ dân vận…",

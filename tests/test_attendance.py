@@ -310,3 +310,10 @@ def test_monthly_summary_counts_visits_people_branches_and_reports() -> None:
     assert summary.reports == {ReportStatus.DUNG_HAN: 1, ReportStatus.TRE_HAN: 1,
                                ReportStatus.CHUA_BAO_CAO: 1, ReportStatus.CHUA_DEN_HAN: 0,
                                ReportStatus.KHONG_YEU_CAU: 1}
+
+
+def test_office_branches_are_left_out_once_units_say_which_are_residential() -> None:
+    units = [{**unit("Chi bộ Tổ dân phố 1"), "residential": True},
+             unit("Chi bộ Công an phường")]
+    rows = visits_per_branch([], units, 2024)
+    assert [r.branch for r in rows] == ["Chi bộ Tổ dân phố 1"]

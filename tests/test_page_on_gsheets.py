@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from services.config import Backend, Settings
+from services.schema import SHEETS
 from services.sheet_setup import setup_spreadsheet
 from services.store.gsheets import OVERLOADED, GSheetsStore
 from tests.conftest import open_page
@@ -63,8 +64,9 @@ def test_a_valid_unit_lands_in_the_spreadsheet_with_one_write(
     assert "Đã lưu" in at.success[0].value
     assert fake.count(kind="write") == 1
     assert _names(fake, sid) == ["Tổ dân phố 99"]
-    assert fake.cell(sid, UNITS, "H2") == '=IMPORTXML("http://x")'
-    assert not fake.is_formula(sid, UNITS, "H2")
+    note = chr(ord("A") + SHEETS["units"].keys.index("note")) + "2"
+    assert fake.cell(sid, UNITS, note) == '=IMPORTXML("http://x")'
+    assert not fake.is_formula(sid, UNITS, note)
     assert len(fake.get_values(sid, "Nhật ký thay đổi")) == 2  # header + the audit row
     assert "Tổ dân phố 99" in set(at.dataframe[0].value["Tên đơn vị"])
 

@@ -57,7 +57,7 @@ def test_an_empty_spreadsheet_gets_every_tab_with_a_frozen_protected_header(
         assert protected["warningOnly"] is True
         assert protected["description"] == HEADER_PROTECTION
         assert (protected["range"]["startRowIndex"], protected["range"]["endRowIndex"]) == (0, 1)
-    assert f"Tạo trang “{UNITS}” với 9 cột." in report
+    assert f"Tạo trang “{UNITS}” với {len(SHEETS['units'].columns)} cột." in report
 
 
 def test_choice_and_reference_columns_get_dropdowns(
@@ -149,7 +149,7 @@ def test_a_partial_spreadsheet_keeps_its_data_and_column_order(fake: FakeSheetsS
     header, first, second = fake.get_values(sid, UNITS)
     assert header[:4] == units[0][:4]
     assert header[4:] == ["Phải đăng ký mô hình", "Địa bàn phức tạp", "Người phụ trách",
-                          "Số điện thoại", "Ghi chú", "Lưu trữ"]
+                          "Số điện thoại", "Ghi chú", "Khu dân cư", "Lưu trữ"]
     assert first == units[1]
     assert second[:3] == units[2][:3] and second[3].startswith("DV-")
     # Rules follow the columns where they are: "Loại đơn vị" is column A here.
