@@ -49,6 +49,16 @@ def clean(sheet: Sheet, record: Mapping[str, Any]) -> Record:
     return {key: record.get(key) for key in sheet.keys}
 
 
+def with_ids(sheet: Sheet, records: Sequence[Mapping[str, Any]]) -> list[Record]:
+    """Return the records cut to the schema's columns, each with its id (a new one if missing)."""
+    out = []
+    for record in records:
+        row = clean(sheet, record)
+        row[ID] = row.get(ID) or new_id(sheet)
+        out.append(row)
+    return out
+
+
 def changed_columns(sheet: Sheet, current: Mapping[str, Any], expected: Mapping[str, Any]) -> list[
     str
 ]:

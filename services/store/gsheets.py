@@ -52,10 +52,9 @@ from services.store.base import (
     StoreError,
     audit_record,
     changed_columns,
-    clean,
     conflict,
-    new_id,
     not_found,
+    with_ids,
 )
 from services.text import header_key, nfc
 from services.validation import (
@@ -729,11 +728,7 @@ class GSheetsStore(Store):
     ]:
         """Append the records and their audit rows in one batchUpdate (no read when warm)."""
         sheet = SHEETS[sheet_key]
-        stored = []
-        for record in records:
-            row = clean(sheet, record)
-            row[ID] = row.get(ID) or new_id(sheet)
-            stored.append(row)
+        stored = with_ids(sheet, records)
         audits = [audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in stored]
         with self._writing:
             layouts, requests_ = self._prepare([sheet_key, "audit"])
@@ -849,11 +844,7 @@ class GSheetsStore(Store):
         requests_: list[dict[str, Any]] = []
         for key, records in data.items():
             sheet = SHEETS[key]
-            rows = []
-            for record in records:
-                row = clean(sheet, record)
-                row[ID] = row.get(ID) or new_id(sheet)
-                rows.append(row)
+            rows = with_ids(sheet, records)
             requests_ += self._append_requests(key, layouts[key], rows,
                                                (sheet_ids or {}).get(key))
         return requests_

@@ -24,10 +24,9 @@ from services.store.base import (
     Store,
     audit_record,
     changed_columns,
-    clean,
     conflict,
-    new_id,
     not_found,
+    with_ids,
 )
 from services.validation import RawTable
 
@@ -131,11 +130,7 @@ class SqlStore(Store):
     ]:
         """Insert the records and their audit rows in one transaction."""
         sheet = SHEETS[sheet_key]
-        stored = []
-        for record in records:
-            row = clean(sheet, record)
-            row[ID] = row.get(ID) or new_id(sheet)
-            stored.append(row)
+        stored = with_ids(sheet, records)
         audits = [audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in stored]
         with self._write() as conn:
             self._insert(conn, sheet, stored)
@@ -203,11 +198,7 @@ class SqlStore(Store):
         with self._write() as conn:
             for key, records in data.items():
                 sheet = SHEETS[key]
-                rows = []
-                for record in records:
-                    row = clean(sheet, record)
-                    row[ID] = row.get(ID) or new_id(sheet)
-                    rows.append(row)
+                rows = with_ids(sheet, records)
                 self._insert(conn, sheet, rows)
 
     def is_empty(self) -> bool:
