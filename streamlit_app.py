@@ -1,10 +1,11 @@
-"""Entry point: page config, schema check, store, navigation."""
+"""Entry point: page config, schema check, store, sign-in, and the role's navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from services.app import current_actor, get_settings, get_store
+from services.app import auth_configured, current_actor, get_settings, get_store, signed_in
+from services.auth import Actor
 from services.config import ConfigError
 from services.navigation import screens_for
 from services.schema import check_schema
@@ -18,14 +19,68 @@ if problems := check_schema():
         f"- `{p}`" for p in problems))
     st.stop()
 
+
+def sign_out_button(key: str) -> None:
+    """Offer to sign out (Streamlit clears its identity cookie and starts a new session)."""
+    # A callback, not `if st.button(...)` + rerun: a rerun could drop the redirect to the
+    # sign-out endpoint before the browser gets it, leaving the cookie in place.
+    st.button("Đăng xuất", icon=":material/logout:", key=key, on_click=st.logout)
+
+
+def sign_in_screen() -> None:
+    """Ask a visitor to sign in; show nothing else."""
+    st.title("Đăng nhập")
+    st.write(f"Ứng dụng của Khối Dân vận {get_settings().committee}. Hãy đăng nhập bằng tài "
+             "khoản Google đã được quản trị viên cấp quyền.")
+    if st.button("Đăng nhập bằng Google", type="primary", icon=":material/login:"):
+        st.login()
+
+
+def no_role_screen() -> None:
+    """Tell a signed-in person without a role that they see nothing until an admin adds them."""
+    actor = current_actor()
+    st.title("Chưa được cấp quyền")
+    st.warning(f"Tài khoản {actor.email or actor.name} chưa được cấp quyền. Hãy liên hệ quản trị "
+               "viên của Khối Dân vận để được thêm vào danh sách người dùng, rồi đăng nhập lại.",
+               icon=":material/lock:")
+    sign_out_button("sign-out-main")
+
+
+def identity_sidebar(actor: Actor, auth: bool) -> None:
+    """Say in the sidebar who is using the app and with which role."""
+    with st.sidebar:
+        if not auth:
+            st.caption("Chế độ một người dùng: chưa cấu hình đăng nhập, bạn có quyền quản trị.")
+            return
+        who = f"**{actor.name}**  \n{actor.email}" if actor.name != actor.email else actor.email
+        st.caption(f"Đang đăng nhập: {who}  \nQuyền: **{actor.role or 'chưa được cấp quyền'}**")
+        sign_out_button("sign-out")
+
+
 try:
-    settings = get_settings()
-    get_store()
+    get_settings()
+    auth = auth_configured()
+    # Nobody opens the store before signing in; a signed-in person's role is read from it.
+    actor = current_actor() if not auth or signed_in() else None
+    if actor is not None:
+        get_store()
 except (ConfigError, StoreError) as err:
     st.error(str(err))
     st.stop()
 
-sections = screens_for(current_actor().role)
+if actor is None:
+    # One hidden page: any URL of the app leads to the sign-in screen and nowhere else.
+    st.navigation([st.Page(sign_in_screen, title="Đăng nhập", default=True)],
+                  position="hidden").run()
+    st.stop()
+if actor.role is None:
+    identity_sidebar(actor, auth)
+    st.navigation([st.Page(no_role_screen, title="Chưa được cấp quyền", default=True)],
+                  position="hidden").run()
+    st.stop()
+
+identity_sidebar(actor, auth)
+sections = screens_for(actor.role)
 st.navigation({
     section: [st.Page(s.path, title=s.title, icon=s.icon, default=s.default) for s in screens]
     for section, screens in sections.items()

@@ -1,5 +1,75 @@
-"""Placeholder page; replaced by its issue's page."""
+"""Audit trail (admins): who changed what and when, newest first, filtered, exported."""
+
+from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
-st.title("audit")
+from services.app import current_actor, get_snapshot
+from services.changes import (
+    AUDIT,
+    audit_diff,
+    audit_frame,
+    diff_frame,
+    filter_audit,
+    newest_first,
+)
+from services.choices import AuditAction
+from services.clock import VN_TZ, today
+from services.export import csv_bytes, csv_filename
+
+st.title("Nhật ký thay đổi")
+if not current_actor().can_admin():  # the navigation already hides this page; say so anyway
+    st.error("Chỉ quản trị viên mới xem được nhật ký thay đổi.")
+    st.stop()
+st.caption("Mỗi lần ứng dụng thêm, sửa, lưu trữ hoặc xóa một bản ghi đều được ghi lại: ai, lúc "
+           "nào, bảng nào, mã bản ghi, trước và sau khi sửa. Thay đổi gõ thẳng vào bảng tính "
+           "không có ở đây; xem trang “Chất lượng dữ liệu”.")
+
+entries = newest_first(get_snapshot()["audit"].records)
+if not entries:
+    st.info("Chưa có thay đổi nào được ghi lại.")
+    st.stop()
+
+first_day = min(e["at"].astimezone(VN_TZ).date() for e in entries)
+left, middle, right = st.columns(3)
+actors = left.multiselect("Người thực hiện", sorted({str(e["actor"]) for e in entries}),
+                          key="audit-actors", placeholder="Tất cả")
+actions = middle.multiselect("Thao tác", [str(a) for a in AuditAction], key="audit-actions",
+                             placeholder="Tất cả")
+sheets = right.multiselect("Bảng", sorted({str(e["sheet"]) for e in entries}),
+                           key="audit-sheets", placeholder="Tất cả")
+left, right = st.columns([1, 2])
+days = left.date_input("Từ ngày – đến ngày", value=(), min_value=first_day,
+                       max_value=max(today(), first_day), format="DD/MM/YYYY", key="audit-days")
+query = right.text_input("Tìm kiếm", key="audit-search",
+                         placeholder="Mã bản ghi hoặc giá trị; gõ không dấu cũng được")
+chosen = tuple(days) if isinstance(days, (list, tuple)) else (days,)
+shown = filter_audit(entries, actors=actors, actions=actions, sheets=sheets,
+                     start=chosen[0] if chosen else None,
+                     end=chosen[-1] if chosen else None, query=query)
+
+if not shown:
+    st.info("Không có dòng nhật ký phù hợp. Hãy bớt từ khóa hoặc bỏ bộ lọc.")
+    st.stop()
+st.caption(f"{len(shown)} / {len(entries)} dòng nhật ký, mới nhất trước. Chọn một dòng để xem "
+           "chi tiết trước → sau.")
+event = st.dataframe(audit_frame(shown), hide_index=True, width="stretch", key="audit-table",
+                     on_select="rerun", selection_mode="single-row")
+st.download_button("Tải CSV", data=partial(csv_bytes, AUDIT, shown),
+                   file_name=csv_filename(AUDIT), mime="text/csv", key="audit-csv",
+                   icon=":material/download:", on_click="ignore",
+                   help="Tải các dòng nhật ký đang hiển thị (theo bộ lọc) dạng CSV.")
+
+rows = event.selection.rows if event is not None else []
+if rows and rows[0] < len(shown):
+    entry = shown[rows[0]]
+    at = AUDIT.column("at").type.display(entry.get("at"))
+    st.subheader(f"{entry.get('action')} · {entry.get('sheet')} · {entry.get('record_id')}")
+    st.caption(f"{entry.get('actor')}, lúc {at}.")
+    changes = audit_diff(entry)
+    if changes:
+        st.dataframe(diff_frame(changes), hide_index=True, width="stretch")
+    else:
+        st.info("Dòng nhật ký này không ghi giá trị nào.")

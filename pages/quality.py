@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.app import get_snapshot, get_store, refresh
+from services.app import get_previous_snapshot, get_snapshot, get_store, refresh
+from services.changes import changes_frame, outside_changes_cached
 from services.quality import problems_by_sheet, problems_frame, summary
 from services.schema import SHEETS
 
@@ -38,6 +39,33 @@ for key, problems in grouped.items():
                 "Mở ô": st.column_config.LinkColumn("Mở ô", display_text="Mở trong bảng tính"),
             },
         )
+
+st.subheader("Thay đổi ngoài ứng dụng từ lần đọc trước")
+previous = get_previous_snapshot()
+if previous is None:
+    st.caption("Chưa có lần đọc trước để so sánh. Mỗi lần đọc lại dữ liệu, ứng dụng so sánh với "
+               "lần đọc trước và liệt kê những dòng được thêm, xóa hoặc sửa thẳng trong bảng "
+               "tính (không có dòng nào trong “Nhật ký thay đổi”).")
+else:
+    outside = outside_changes_cached(previous, snapshot)
+    st.caption(f"So sánh lần đọc lúc {previous.read_at:%H:%M:%S %d/%m/%Y} với lần đọc lúc "
+               f"{snapshot.read_at:%H:%M:%S %d/%m/%Y}: những dòng được thêm, xóa hoặc sửa mà "
+               "“Nhật ký thay đổi” không ghi, tức là sửa thẳng trong bảng tính.")
+    if not outside:
+        st.info("Không có thay đổi nào ngoài ứng dụng.", icon=":material/check:")
+    else:
+        changes = changes_frame(outside, store.cell_link)
+        st.dataframe(
+            changes if changes["Mở ô"].notna().any() else changes.drop(columns=["Mở ô"]),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Dòng": st.column_config.NumberColumn("Dòng", format="%d",
+                                                      help="Số dòng như bảng tính hiển thị"),
+                "Mở ô": st.column_config.LinkColumn("Mở ô", display_text="Mở trong bảng tính"),
+            },
+        )
+
 st.caption(f"Dữ liệu đọc lúc {snapshot.read_at:%H:%M:%S %d/%m/%Y}. Sau khi sửa trong bảng tính, "
            "bấm “Làm mới dữ liệu”.")
 if st.button("Làm mới dữ liệu"):

@@ -1,14 +1,25 @@
-"""Streamlit glue: the settings, the store and the cached snapshot, shared across sessions."""
+"""Streamlit glue: the settings, the store, the cached snapshot and who is signed in."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
-from services.auth import LOCAL_ADMIN, Actor
+from services.auth import (
+    ANONYMOUS,
+    LOCAL_ADMIN,
+    Actor,
+    admin_emails,
+    auth_problems,
+    normalize_email,
+    role_for,
+)
 from services.bootstrap import open_store
-from services.config import Settings, load_settings
+from services.config import ConfigError, Settings, load_secrets, load_settings, secrets_path
 from services.store.base import Store
 from services.validation import Snapshot
 
@@ -53,21 +64,29 @@ class _SnapshotCache:
     """One snapshot per process, reused until it is older than the TTL or a write clears it.
 
     Kept by reference, not pickled like `st.cache_data`: a snapshot is never mutated, and
-    copying a 100× ward on every rerun would cost more than reading it.
+    copying a 100× ward on every rerun would cost more than reading it. The snapshot it
+    replaces is kept as `previous`, so rows changed outside the app since then can be found.
     """
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
+        self.previous: Snapshot | None = None
         self.loaded_at = 0.0
+        self.stale = False
 
     def get(self, store: Store, ttl: float) -> Snapshot:
-        if self.snapshot is None or time.monotonic() - self.loaded_at > ttl:
-            self.snapshot = store.snapshot()
+        if (self.snapshot is None or self.stale
+                or time.monotonic() - self.loaded_at > ttl):
+            fresh = store.snapshot()
+            if self.snapshot is not None:
+                self.previous = self.snapshot
+            self.snapshot, self.stale = fresh, False
             self.loaded_at = time.monotonic()
         return self.snapshot
 
     def clear(self) -> None:
-        self.snapshot = None
+        # Stale rather than forgotten: the next read keeps it as the previous snapshot.
+        self.stale = True
 
 
 @st.cache_resource(show_spinner=False)
@@ -82,11 +101,85 @@ def get_snapshot() -> Snapshot:
         return _snapshot_cache(id(store)).get(store, get_settings().cache_ttl)
 
 
+def get_previous_snapshot() -> Snapshot | None:
+    """Return the snapshot read before the current one (None until data was read twice)."""
+    return _snapshot_cache(id(get_store())).previous
+
+
 def refresh() -> None:
     """Forget the cached snapshot so the next read fetches fresh data (after a write too)."""
     _snapshot_cache(id(get_store())).clear()
 
 
+# --- sign-in -------------------------------------------------------------------------------
+
+
+def _auth_section() -> Mapping[str, Any] | None:
+    """Return the [auth] section of Streamlit's secrets (what `st.login` reads), if any."""
+    # `st.secrets` looked up on the module, so a test's `AppTest.secrets` is the one read.
+    if not st.secrets.load_if_toml_exists():
+        return None
+    section = st.secrets.get("auth")
+    return section if isinstance(section, Mapping) and section else None
+
+
+@st.cache_resource(show_spinner=False)
+def _app_secrets_have_auth() -> bool:
+    return isinstance(load_secrets().get("auth"), Mapping)
+
+
+def auth_configured() -> bool:
+    """Tell whether people sign in (an [auth] section is set); raise if it cannot work.
+
+    Without [auth] the app runs for one local admin. An [auth] section Streamlit does not see
+    (in a `DANVAN_SECRETS` file only) or an incomplete one stops the app rather than letting
+    everyone in as that local admin.
+    """
+    section = _auth_section()
+    if section is None:
+        if _app_secrets_have_auth():
+            raise ConfigError(
+                f"Tệp {secrets_path().name} có mục [auth] nhưng Streamlit không đọc tệp này, nên "
+                "chưa đăng nhập được. Hãy đặt mục [auth] trong .streamlit/secrets.toml của thư "
+                "mục chạy ứng dụng, hoặc chỉ cho Streamlit tệp đó bằng biến môi trường "
+                "STREAMLIT_SECRETS_FILES."
+            )
+        return False
+    if problems := auth_problems(section):
+        raise ConfigError("Cấu hình đăng nhập chưa đủ: " + "; ".join(problems) + ".")
+    if importlib.util.find_spec("authlib") is None:
+        raise ConfigError("Đăng nhập cần thư viện Authlib: hãy cài lại các thư viện trong "
+                          "requirements.txt (python3 dev.py run tự làm việc này).")
+    return True
+
+
+def signed_in() -> bool:
+    """Tell whether the visitor has signed in through the identity provider."""
+    return bool(st.user.get("is_logged_in"))
+
+
+@st.cache_resource(show_spinner=False)
+def get_admin_emails() -> frozenset[str]:
+    """Return the `DANVAN_ADMIN_EMAILS` addresses, read once per process."""
+    return admin_emails()
+
+
 def current_actor() -> Actor:
-    """Return who is using the app: identity for the audit, role for permissions."""
-    return LOCAL_ADMIN
+    """Return who is using the app: identity for the audit, role for permissions.
+
+    Without [auth], the one local user is an admin. With it, the role comes from the users
+    sheet (or `DANVAN_ADMIN_EMAILS`) for the signed-in address, read on every run so a role
+    changed by an admin applies at the next read of the data.
+    """
+    if not auth_configured():
+        return LOCAL_ADMIN
+    if not signed_in():
+        return ANONYMOUS
+    user = st.user
+    email = normalize_email(user.get("email"))
+    name = str(user.get("name") or email)
+    if user.get("email_verified") is False:
+        # An address the provider has not verified could be anyone's: no role.
+        return Actor(email, name, None)
+    return Actor(email, name, role_for(email, get_snapshot()["users"].records,
+                                      get_admin_emails()))

@@ -53,7 +53,7 @@ from typing import Any
 import pandas as pd
 
 from services import records as saving
-from services.auth import Actor, PermissionDenied
+from services.auth import Actor, PermissionDenied, require_sheet_write
 from services.choices import Comparison, DerivedRule, MemberStatus, TargetKind, UnitKind
 from services.coltypes import format_number, is_blank
 from services.schema import ID, SHEETS, Record
@@ -877,6 +877,10 @@ def save_value(store: Store, snapshot: Snapshot, values: Mapping[str, Any], acto
 
     An update carries what the person saw, so a record changed meanwhile is refused.
     """
+    try:
+        require_sheet_write(actor, VALUES)
+    except PermissionDenied as err:
+        return saving.SaveResult(error=str(err))
     entry = check_entry(snapshot, values, record=record)
     if entry.problems:
         return saving.SaveResult(problems=entry.problems)

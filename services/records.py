@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.auth import Actor, require_editor
+from services.auth import Actor, require_sheet_write
 from services.schema import ID, SHEETS, Record
 from services.store.base import ConflictError, NotFoundError, Store, StoreError
 from services.validation import ROW, Problem, Snapshot, validate_record
@@ -35,7 +35,7 @@ class SaveResult:
 def create(store: Store, snapshot: Snapshot, sheet_key: str, values: Mapping[str, Any],
            actor: Actor) -> SaveResult:
     """Validate a new record from a form and append it (one write, audit included)."""
-    require_editor(actor)
+    require_sheet_write(actor, sheet_key)
     record, problems = validate_record(sheet_key, values, snapshot)
     if problems:
         return SaveResult(problems=problems)
@@ -50,7 +50,7 @@ def create(store: Store, snapshot: Snapshot, sheet_key: str, values: Mapping[str
 def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
          values: Mapping[str, Any], expected: Mapping[str, Any], actor: Actor) -> SaveResult:
     """Validate an edited record and write the changed columns if nobody changed it meanwhile."""
-    require_editor(actor)
+    require_sheet_write(actor, sheet_key)
     sheet = SHEETS[sheet_key]
     merged = {**{k: v for k, v in expected.items() if k != ROW}, **values}
     record, problems = validate_record(sheet_key, merged, snapshot, record_id=record_id)
@@ -73,7 +73,7 @@ def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
 def archive(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],
             actor: Actor) -> SaveResult:
     """Archive a record if nobody changed it meanwhile."""
-    require_editor(actor)
+    require_sheet_write(actor, sheet_key)
     try:
         return SaveResult(record=store.archive(sheet_key, record_id, _seen(expected),
                                                actor.label))

@@ -17,9 +17,24 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep tests away from the developer's real configuration and data."""
     for key in ("DANVAN_BACKEND", "DANVAN_DB_URL", "DANVAN_SPREADSHEET", "DANVAN_SHEETS_API_URL",
                 "DANVAN_CREDENTIALS_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "DANVAN_YEAR",
-                "DANVAN_WARD_NAME", "DANVAN_WARD_LEVEL", "DANVAN_DEMO_DATA"):
+                "DANVAN_WARD_NAME", "DANVAN_WARD_LEVEL", "DANVAN_DEMO_DATA", "DANVAN_ADMIN_EMAILS",
+                "STREAMLIT_SECRETS_FILES"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("DANVAN_SECRETS", str(tmp_path / "no-secrets.toml"))
+
+
+@pytest.fixture(autouse=True)
+def _no_streamlit_secrets(tmp_path: Path) -> Iterator[None]:
+    """Keep Streamlit's own secrets (st.login's [auth]) away from a developer's real file."""
+    from streamlit import config
+    from streamlit.runtime.secrets import secrets_singleton
+
+    saved = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(tmp_path / "no-streamlit-secrets.toml")])
+    secrets_singleton._secrets = None
+    yield
+    config.set_option("secrets.files", saved)
+    secrets_singleton._secrets = None
 
 
 @pytest.fixture(autouse=True)
