@@ -65,7 +65,9 @@ try:
     if actor is not None:
         get_store()
 except (ConfigError, StoreError) as err:
-    st.error(str(err))
+    st.error(str(err), icon=":material/cloud_off:")
+    if isinstance(err, StoreError):
+        st.button("Thử lại")  # opening the store is not cached when it fails: a rerun retries
     st.stop()
 
 if actor is None:
@@ -84,4 +86,4 @@ sections = screens_for(actor.role)
 st.navigation({
     section: [st.Page(s.path, title=s.title, icon=s.icon, default=s.default) for s in screens]
     for section, screens in sections.items()
-}).run()
+}, expanded=True).run()

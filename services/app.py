@@ -20,7 +20,7 @@ from services.auth import (
 )
 from services.bootstrap import open_store
 from services.config import ConfigError, Settings, load_secrets, load_settings, secrets_path
-from services.store.base import Store
+from services.store.base import Store, StoreError
 from services.validation import Snapshot
 
 
@@ -97,8 +97,14 @@ def _snapshot_cache(store_id: int) -> _SnapshotCache:
 def get_snapshot() -> Snapshot:
     """Return the validated data of every sheet, read at most once per TTL for all sessions."""
     store = get_store()
-    with st.spinner("Đang tải dữ liệu…"):
-        return _snapshot_cache(id(store)).get(store, get_settings().cache_ttl)
+    try:
+        with st.spinner("Đang tải dữ liệu…"):
+            return _snapshot_cache(id(store)).get(store, get_settings().cache_ttl)
+    except StoreError as err:
+        # A plain sentence and a way to try again, never a traceback or raw API JSON.
+        st.error(str(err), icon=":material/cloud_off:")
+        st.button("Thử lại", key="snapshot-retry", on_click=refresh)
+        st.stop()
 
 
 def get_previous_snapshot() -> Snapshot | None:

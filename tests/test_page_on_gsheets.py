@@ -97,3 +97,27 @@ def test_when_google_is_down_the_form_says_so_and_keeps_the_input(
     assert OVERLOADED in " ".join(e.value for e in at.error)
     assert at.text_input(key="units-add::0::name").value == "Tổ dân phố 97"
     assert _names(fake, sid) == []
+
+
+def test_google_down_shows_a_plain_sentence_and_a_retry_not_a_traceback(
+    fake: FakeSheetsServer, sid: str
+) -> None:
+    fake.inject_faults(503, None, kind="read")
+    at = open_page("pages/units.py")
+    assert not at.exception
+    assert "Google Sheets" in at.error[0].value
+    assert [b for b in at.button if b.label == "Thử lại"]
+    fake.clear_faults()
+    next(b for b in at.button if b.label == "Thử lại").click().run()
+    assert not at.exception and not at.error
+
+
+def test_a_failed_data_read_offers_a_retry_that_rereads(fake: FakeSheetsServer, sid: str) -> None:
+    fake.inject_faults(503, None, path_contains="batchGet")
+    at = open_page("pages/units.py")
+    assert not at.exception
+    assert "Google Sheets" in at.error[0].value
+    fake.clear_faults()
+    next(b for b in at.button if b.label == "Thử lại").click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Đơn vị"
