@@ -11,7 +11,7 @@ from services import records as saving
 from services.app import current_actor, get_snapshot, get_store, refresh
 from services.forms import record_form, reset_form, show_problems
 from services.listing import find, pick_record, search
-from services.schema import ID, SHEETS, Record
+from services.schema import ARCHIVED, ID, SHEETS, Record
 from services.validation import Snapshot
 
 Filter = Callable[[list[Record]], list[Record]]
@@ -95,6 +95,21 @@ def archive_button(sheet_key: str, record: Record, key: str) -> None:
         st.rerun()
 
 
+def restore_button(sheet_key: str, record: Record, key: str) -> None:
+    """Offer to bring an archived record back into the lists."""
+    sheet = SHEETS[sheet_key]
+    st.info(f"{sheet.noun.capitalize()} này đã được lưu trữ.", icon=":material/inventory_2:")
+    if st.button("Khôi phục", key=f"{key}-restore"):
+        result = saving.edit(get_store(), get_snapshot(), sheet_key, record[ID],
+                             {ARCHIVED: False}, record, current_actor())
+        if not result.ok:
+            st.error("\n".join(result.messages()))
+            return
+        refresh()
+        flash(f"Đã khôi phục {sheet.noun}.")
+        st.rerun()
+
+
 def registry(
     sheet_key: str,
     *,
@@ -116,7 +131,12 @@ def registry(
         show_flash()
     tab_list, tab_add = st.tabs(["Danh sách", f"Thêm {sheet.noun}"])
     with tab_list:
-        records = snapshot[sheet_key].active()
+        table = snapshot[sheet_key]
+        archived = len(table.records) - len(table.active())
+        with_archived = archived > 0 and st.toggle(
+            f"Hiện cả {archived} {sheet.noun} đã lưu trữ", key=f"{sheet_key}-archived",
+            help="Để xem lại hoặc khôi phục bản ghi đã lưu trữ.")
+        records = table.records if with_archived else table.active()
         query = st.text_input("Tìm kiếm", key=f"{sheet_key}-search",
                               placeholder="Gõ không dấu cũng được, ví dụ: nguyen van",
                               help="Tìm trong: " + ", ".join(sheet.column(k).header
@@ -134,8 +154,11 @@ def registry(
             if picked is not None:
                 current = find(snapshot[sheet_key].records, picked[ID]) or picked
                 st.subheader(f"Sửa {sheet.noun}")
-                edit_form(sheet_key, snapshot, current, f"{sheet_key}-edit",
-                          columns=form_columns, options=options)
-                archive_button(sheet_key, current, f"{sheet_key}-{current[ID]}")
+                if current.get(ARCHIVED):
+                    restore_button(sheet_key, current, f"{sheet_key}-{current[ID]}")
+                else:
+                    edit_form(sheet_key, snapshot, current, f"{sheet_key}-edit",
+                              columns=form_columns, options=options)
+                    archive_button(sheet_key, current, f"{sheet_key}-{current[ID]}")
     with tab_add:
         add_form(sheet_key, snapshot, f"{sheet_key}-add", columns=form_columns, options=options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from services.store.sql import SqlStore
@@ -45,3 +46,14 @@ def test_invalid_unit_names_the_field_and_keeps_the_input(app: AppTest, app_env:
     assert "Loại đơn vị" in errors and "Số điện thoại" in errors
     assert app.text_input(key="units-add::0::name").value == "Tổ dân phố 98"
     assert len(SqlStore(f"sqlite:///{app_env}").snapshot()["units"].records) == before
+
+
+def test_an_archived_unit_can_be_shown_and_restored(app: AppTest, app_env: Path) -> None:
+    store = SqlStore(f"sqlite:///{app_env}")
+    unit = next(r for r in store.snapshot()["units"].records if r["name"] == "Tổ dân phố 3")
+    store.archive("units", unit["id"], unit, "test")
+    st.cache_resource.clear()  # forget the cached snapshot, as the TTL would
+    app.run()
+    assert "Tổ dân phố 3" not in set(app.dataframe[0].value["Tên đơn vị"])
+    app.toggle(key="units-archived").set_value(True).run()
+    assert "Tổ dân phố 3" in set(app.dataframe[0].value["Tên đơn vị"])
