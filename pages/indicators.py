@@ -252,7 +252,9 @@ snapshot = get_snapshot()
 # person back to the first one.
 with st.container():
     show_flash()
-tabs = st.tabs(["Tiến độ", "Nhập số liệu", "Số liệu đã nhập", "Danh mục chỉ tiêu"])
+# Keyed and tracked so the rerun after a save comes back to the same tab.
+tabs = st.tabs(["Tiến độ", "Nhập số liệu", "Số liệu đã nhập", "Danh mục chỉ tiêu"],
+               key="indicators-tab", on_change="rerun")
 with tabs[0]:
     progress_tab(snapshot, settings.year)
 with tabs[1]:

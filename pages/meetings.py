@@ -237,7 +237,9 @@ now = today()
 show_flash()
 meetings = snapshot["meetings"].active()
 units = snapshot["units"].active()
-tabs = st.tabs(["Ghi nhận dự sinh hoạt", "Danh sách", "Theo dõi định kỳ", "Theo chi bộ"])
+# Keyed and tracked so the rerun after a save comes back to the same tab.
+tabs = st.tabs(["Ghi nhận dự sinh hoạt", "Danh sách", "Theo dõi định kỳ", "Theo chi bộ"],
+               key="meetings-tab", on_change="rerun")
 with tabs[0]:
     log_tab(snapshot, now)
 with tabs[1]:

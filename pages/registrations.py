@@ -199,7 +199,8 @@ def record_panel(snapshot: Snapshot, record: Record, today: date) -> None:
                  f"({rules.deadline_text(campaign['report_by'], today)})")
     st.markdown(line)
     step_tab, edit_tab, archive_tab = st.tabs(["Cập nhật trạng thái", "Sửa thông tin",
-                                               "Lưu trữ"])
+                                               "Lưu trữ"], key="registrations-record-tab",
+                                              on_change="rerun")
     with step_tab:
         steps = rules.allowed_next(record.get("status"))
         if not steps:
@@ -364,8 +365,10 @@ campaign_header(campaigns, settings.year, today)
 if campaigns:
     summary(snapshot, settings.year, today)
 
+# Keyed and tracked so the rerun after a save comes back to the same tab.
 tab_add, tab_list, tab_missing, tab_overdue = st.tabs(
-    ["Đăng ký mô hình", "Danh sách", "Chưa đăng ký", "Quá hạn báo cáo"])
+    ["Đăng ký mô hình", "Danh sách", "Chưa đăng ký", "Quá hạn báo cáo"],
+    key="registrations-tab", on_change="rerun")
 with tab_add:
     register_tab(snapshot, campaigns, settings.year, today)
 with tab_list:

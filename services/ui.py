@@ -129,7 +129,8 @@ def registry(
     # the first tab.
     with st.container():
         show_flash()
-    tab_list, tab_add = st.tabs(["Danh sách", f"Thêm {sheet.noun}"])
+    tab_list, tab_add = st.tabs(["Danh sách", f"Thêm {sheet.noun}"], key=f"{sheet_key}-tab",
+                                on_change="rerun")
     with tab_list:
         table = snapshot[sheet_key]
         archived = len(table.records) - len(table.active())
