@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.auth import Actor, require_sheet_write
+from services.coltypes import Ref
 from services.schema import ID, SHEETS, Record
 from services.store.base import ConflictError, NotFoundError, Store, StoreError
+from services.text import fold
 from services.validation import ROW, Problem, Snapshot, validate_record
 
 
@@ -67,7 +69,44 @@ def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
         return SaveResult(error=str(err), conflict=True)
     except StoreError as err:
         return SaveResult(error=str(err))
+    label = sheet.label_column
+    if label in changes and fold(str(expected.get(label) or "")) != fold(str(changes[label])):
+        try:
+            follow_rename(store, snapshot, sheet_key, str(expected[label]), str(changes[label]),
+                          actor)
+        except StoreError as err:
+            return SaveResult(record=stored, error=f"Đã đổi tên nhưng chưa cập nhật được các "
+                                                   f"dòng đang dùng tên cũ: {err}")
     return SaveResult(record=stored)
+
+
+def references_to(snapshot: Snapshot, sheet_key: str, label: str) -> dict[str, list[Record]]:
+    """Return, per sheet, the records whose reference columns point at this label."""
+    out: dict[str, list[Record]] = {}
+    for key, sheet in SHEETS.items():
+        columns = [c.key for c in sheet.columns
+                   if isinstance(c.type, Ref) and c.type.sheet == sheet_key]
+        if columns:
+            found = [r for r in snapshot[key].records
+                     if any(fold(str(r.get(c) or "")) == fold(label) for c in columns)]
+            if found:
+                out[key] = found
+    return out
+
+
+def follow_rename(store: Store, snapshot: Snapshot, sheet_key: str, old: str, new: str,
+                  actor: Actor) -> int:
+    """Point every reference to a renamed record at its new label; one write per sheet."""
+    count = 0
+    for key, found in references_to(snapshot, sheet_key, old).items():
+        require_sheet_write(actor, key)
+        columns = [c.key for c in SHEETS[key].columns
+                   if isinstance(c.type, Ref) and c.type.sheet == sheet_key]
+        updates = [(r[ID], {c: new for c in columns if fold(str(r.get(c) or "")) == fold(old)},
+                    _seen(r)) for r in found if r.get(ID)]
+        store.update_many(key, updates, actor.label)
+        count += len(updates)
+    return count
 
 
 def archive(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],

@@ -38,3 +38,27 @@ def test_a_failed_write_leaves_no_half_written_record(sql_store: SqlStore) -> No
         sql_store.append("units", [unit("Tổ dân phố 1"), {"name": object(), "kind": "x"}], ACTOR)
     snapshot = sql_store.snapshot()
     assert snapshot["units"].records == [] and snapshot["audit"].records == []
+
+
+def test_renaming_a_unit_carries_its_references_along(sql_store: SqlStore) -> None:
+    from datetime import date
+
+    from services import records
+    from services.auth import LOCAL_ADMIN
+
+    sql_store.append("units", [unit("Hội Liên hiệp Phụ nữ phường", kind="Đoàn thể chính trị - xã "
+                                    "hội")], ACTOR)
+    sql_store.append("campaigns", [{"name": "Đợt 1", "year": 2026, "register_by": date(2026, 4, 7),
+                                    "report_by": date(2026, 9, 5)}], ACTOR)
+    sql_store.append("registrations", [{
+        "campaign": "Đợt 1", "unit": "Hội Liên hiệp Phụ nữ phường", "kind": "Tập thể",
+        "field": "Kinh tế", "model_name": "Phụ nữ giúp nhau", "registered_on": date(2026, 4, 1),
+        "status": "Đăng ký"}], ACTOR)
+    snapshot = sql_store.snapshot()
+    [hoi] = snapshot["units"].records
+    result = records.edit(sql_store, snapshot, "units", hoi["id"], {"name": "Hội LHPN phường"},
+                          hoi, LOCAL_ADMIN)
+    assert result.ok and result.error is None
+    after = sql_store.snapshot()
+    assert [r["unit"] for r in after["registrations"].records] == ["Hội LHPN phường"]
+    assert after.problems == []
