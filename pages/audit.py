@@ -55,7 +55,8 @@ if not shown:
     st.stop()
 st.caption(f"{len(shown)} / {len(entries)} dòng nhật ký, mới nhất trước. Chọn một dòng để xem "
            "chi tiết trước → sau.")
-event = st.dataframe(audit_frame(shown), hide_index=True, width="stretch", key="audit-table",
+event = st.dataframe(audit_frame(shown), hide_index=True,
+                                 placeholder="", width="stretch", key="audit-table",
                      on_select="rerun", selection_mode="single-row")
 st.download_button("Tải CSV", data=partial(csv_bytes, AUDIT, shown),
                    file_name=csv_filename(AUDIT), mime="text/csv", key="audit-csv",
@@ -70,6 +71,6 @@ if rows and rows[0] < len(shown):
     st.caption(f"{entry.get('actor')}, lúc {at}.")
     changes = audit_diff(entry)
     if changes:
-        st.dataframe(diff_frame(changes), hide_index=True, width="stretch")
+        st.dataframe(diff_frame(changes), hide_index=True, placeholder="", width="stretch")
     else:
         st.info("Dòng nhật ký này không ghi giá trị nào.")

@@ -49,7 +49,8 @@ def link(path: str, label: str) -> None:
 def table(frame: pd.DataFrame, **config: object) -> None:
     """Draw a read-only table that scrolls once it is long."""
     height = TABLE_HEIGHT if len(frame) > TABLE_ROWS else "auto"
-    st.dataframe(frame, hide_index=True, width="stretch", height=height, column_config=config)
+    st.dataframe(frame, hide_index=True,
+                 placeholder="", width="stretch", height=height, column_config=config)
 
 
 def chart(figure: board.AnyChart) -> None:
@@ -100,7 +101,7 @@ def due_section(model: board.Dashboard) -> None:
                f"{_n(len(model.due) - overdue)} đến hạn trong {board.HORIZON_DAYS} ngày tới. "
                "Việc quá hạn lâu nhất ở trên cùng.")
     # How urgent first, so it stays in view when the table scrolls sideways on a phone.
-    st.dataframe(model.due_table, hide_index=True, width="stretch",
+    st.dataframe(model.due_table, hide_index=True, placeholder="", width="stretch",
                  height=TABLE_HEIGHT if len(model.due_table) > TABLE_ROWS else "auto",
                  column_order=("Tình trạng", "Loại", "Việc", "Đơn vị/Người", "Hạn"),
                  column_config={"Việc": st.column_config.TextColumn(width="medium"),

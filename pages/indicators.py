@@ -64,14 +64,15 @@ def progress_tab(snapshot: Snapshot, working_year: int) -> None:
               "Giải thích": st.column_config.TextColumn(width="large")}
     for group, items in progress.by_group(evaluations):
         st.subheader(group)
-        st.dataframe(progress.progress_frame(items), hide_index=True, width="stretch",
+        st.dataframe(progress.progress_frame(items), hide_index=True,
+                     placeholder="", width="stretch",
                      column_config=config)
     st.caption("✅ Đạt hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ tiêu giảm/tăng "
                "mỗi năm) · ❔ Chưa có số liệu. Chỉ tiêu “tự tính” lấy từ các bảng khác.")
     first = min(progress.PLAN_FIRST_YEAR, year)
     with st.expander(f"Diễn biến qua các năm {first} - {year}"):
         table = progress.trend_table(progress.evaluate_years(snapshot, range(first, year + 1)))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, placeholder="", width="stretch")
 
 
 def _target_caption(indicator: Record) -> str:
@@ -240,6 +241,7 @@ def catalogue_tab(snapshot: Snapshot) -> None:
     for group, items in groups.items():
         st.subheader(group or "Chưa xếp nhóm")
         st.dataframe(display_frame(INDICATORS, items, CATALOGUE_COLUMNS), hide_index=True,
+                     placeholder="",
                      width="stretch", column_config=column_config(INDICATORS, CATALOGUE_COLUMNS))
 
 

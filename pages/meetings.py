@@ -121,7 +121,8 @@ def list_tab(snapshot: Snapshot, records: list[Record], now: date) -> None:
     level = SHEET.column("level").header
     # The computed columns beside the dates they come from; the long level names last.
     frame = frame[[c for c in frame.columns if c != level] + [level]]
-    st.dataframe(frame, hide_index=True, width="stretch", key=TABLE_KEY, column_config=config,
+    st.dataframe(frame, hide_index=True,
+                 placeholder="", width="stretch", key=TABLE_KEY, column_config=config,
                  on_select=lambda: sync_pick(ids), selection_mode="single-row")
     by_id = {r[ID]: r for r in shown}
     if st.session_state.get(PICK_KEY) not in by_id:
@@ -173,7 +174,7 @@ def period_tab(records: list[Record], units: list[Record], now: date) -> None:
             "Chưa báo cáo": r.missing_reports,
             "Đánh giá": str(r.overall),
         } for r in (behind if only_behind else rows)],
-        hide_index=True, width="stretch")
+        hide_index=True, placeholder="", width="stretch")
     st.subheader("Theo kỳ")
     months = [date(year, m, 1) for m in range(1, 13) if date(year, m, 1) <= now]
     if not months:
@@ -185,7 +186,7 @@ def period_tab(records: list[Record], units: list[Record], now: date) -> None:
     st.dataframe(
         [{"Người dự": r.name, "Cấp": str(r.level), "Kỳ": p.period.label,
           "Số lượt dự": p.visits, "Kết quả": str(p.state)} for r, p in per_period if p],
-        hide_index=True, width="stretch")
+        hide_index=True, placeholder="", width="stretch")
     summary = att.monthly_summary(records, month, now, units)
     st.subheader(f"Tổng hợp kết quả {summary.label.lower()} báo cáo Ban Chấp hành Đảng bộ")
     a, b, c, d = st.columns(4)
@@ -195,9 +196,9 @@ def period_tab(records: list[Record], units: list[Record], now: date) -> None:
     d.metric("Lượt dự ở địa bàn phức tạp", summary.complex_area_visits)
     left, right = st.columns(2)
     left.dataframe([{"Cấp": str(k), "Lượt dự": v} for k, v in summary.by_level.items()],
-                   hide_index=True, width="stretch")
+                   hide_index=True, placeholder="", width="stretch")
     right.dataframe([{STATUS: str(k), "Số lượt": v} for k, v in summary.reports.items()],
-                    hide_index=True, width="stretch")
+                    hide_index=True, placeholder="", width="stretch")
     if summary.unvisited_branches:
         st.caption("Chi bộ chưa có ai dự trong tháng: " + ", ".join(summary.unvisited_branches))
 
@@ -221,7 +222,7 @@ def branch_tab(records: list[Record], units: list[Record], now: date) -> None:
         [{"Chi bộ": r.branch, "Địa bàn phức tạp": "Có" if r.complex_area else "",
           "Số lượt dự": r.visits, "Lần dự gần nhất": r.last_visit,
           "Số người dự": r.attendees} for r in rows],
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder="", width="stretch",
         column_config={"Lần dự gần nhất": st.column_config.DateColumn(format="DD/MM/YYYY")})
 
 

@@ -101,7 +101,7 @@ with tab_cover:
         st.dataframe(
             frame.style.apply(lambda row: ["background-color: #fde2e1" if row[header] in missing
                                            else "" for _ in row], axis=1),
-            hide_index=True, width="stretch")
+            hide_index=True, placeholder="", width="stretch")
         chart = frame.set_index(header)[[MemberStatus.DE_XUAT.value,
                                          MemberStatus.DA_PHE_DUYET.value]]
         # sort=False keeps the groups in natural order (2 before 10), not alphabetical.
@@ -112,7 +112,7 @@ with tab_import:
              "tiêu đề cột). Ứng dụng kiểm tra từng dòng như khi nhập bằng biểu mẫu; chỉ các dòng "
              "bạn chọn mới được lưu.")
     with st.expander("Các cột của tệp và tệp mẫu"):
-        st.dataframe(roster.column_guide(), hide_index=True, width="stretch")
+        st.dataframe(roster.column_guide(), hide_index=True, placeholder="", width="stretch")
         st.caption("Tên cột gõ không dấu, viết hoa hay đổi thứ tự đều được; cột thừa được bỏ qua. "
                    "Thiếu cột “Trạng thái” thì các dòng được ghi là “Đề xuất”.")
         st.download_button("Tải tệp mẫu (CSV)", roster.template_csv(),
@@ -157,7 +157,7 @@ with tab_import:
                            + "\n".join(f"- {m}" for m in warnings))
             table = roster.preview_frame(result)
             edited = st.data_editor(
-                table, hide_index=True, width="stretch",
+                table, hide_index=True, placeholder="", width="stretch",
                 disabled=[c for c in table.columns if c != roster.PICK],
                 key=f"members-import-table-{nonce}-{uploaded.file_id}",
                 column_config={roster.PICK: st.column_config.CheckboxColumn(

@@ -31,7 +31,7 @@ for key, problems in grouped.items():
         has_links = frame["Mở ô"].notna().any()
         st.dataframe(
             frame if has_links else frame.drop(columns=["Mở ô"]),
-            hide_index=True,
+            hide_index=True, placeholder="",
             width="stretch",
             column_config={
                 "Dòng": st.column_config.NumberColumn("Dòng", format="%d",
@@ -57,7 +57,7 @@ else:
         changes = changes_frame(outside, store.cell_link)
         st.dataframe(
             changes if changes["Mở ô"].notna().any() else changes.drop(columns=["Mở ô"]),
-            hide_index=True,
+            hide_index=True, placeholder="",
             width="stretch",
             column_config={
                 "Dòng": st.column_config.NumberColumn("Dòng", format="%d",

@@ -86,6 +86,7 @@ def summary(snapshot: Snapshot, year: int, today: date) -> None:
                                     (middle, "Trạng thái", counts.by_status),
                                     (right, "Đơn vị", counts.by_unit)):
             column.dataframe(pd.DataFrame(rows, columns=[title, "Số mô hình"]), hide_index=True,
+                             placeholder="",
                              width="stretch")
 
 
@@ -172,6 +173,7 @@ def list_tab(snapshot: Snapshot, year: int, today: date) -> None:
         st.caption(f"{len(shown)} / {len(records)} mô hình. Bấm vào một dòng, hoặc chọn ở ô bên "
                    "dưới, để cập nhật trạng thái hoặc sửa.")
         st.dataframe(display_frame(REGISTRATIONS, shown, LIST_COLUMNS), hide_index=True,
+                     placeholder="",
                      width="stretch", key=TABLE,
                      column_config=column_config(REGISTRATIONS, LIST_COLUMNS),
                      on_select=partial(_on_row_selected, ids), selection_mode="single-row")
@@ -317,7 +319,8 @@ def missing_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, toda
     st.warning(f"{len(missing)} / {len(must)} đơn vị chưa đăng ký mô hình “Dân vận khéo” năm "
                f"{year}.{deadline}")
     keys = ["name", "kind", "head", "phone"]
-    st.dataframe(display_frame(UNITS, missing, keys), hide_index=True, width="stretch",
+    st.dataframe(display_frame(UNITS, missing, keys), hide_index=True,
+                 placeholder="", width="stretch",
                  column_config=column_config(UNITS, keys))
     st.caption("Gọi điện nhắc đơn vị, rồi đăng ký mô hình giúp ở thẻ “Đăng ký mô hình”. Danh "
                "sách gồm các đơn vị có đánh dấu “Phải đăng ký mô hình” ở trang “Đơn vị”.")
@@ -341,7 +344,8 @@ def overdue_tab(snapshot: Snapshot, year: int, today: date) -> None:
                      "Số ngày quá hạn": item.days_overdue, "Người phụ trách": head,
                      "Số điện thoại": phone, "Hạn báo cáo kết quả": item.report_by,
                      "Trạng thái": r["status"], "Đợt thi đua": r["campaign"]})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+    st.dataframe(pd.DataFrame(rows), hide_index=True,
+                 placeholder="", width="stretch", column_config={
         "Hạn báo cáo kết quả": st.column_config.DateColumn(format="DD/MM/YYYY"),
         "Số ngày quá hạn": st.column_config.NumberColumn(format="%d ngày"),
     })

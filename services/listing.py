@@ -66,7 +66,7 @@ def pick_record(sheet: Sheet, records: Sequence[Record], keys: Sequence[str], ke
                 extra: dict[str, Sequence[Any]] | None = None) -> Record | None:
     """Show the records and return the one whose row the person selected, if any."""
     frame = display_frame(sheet, records, keys, extra)
-    event = st.dataframe(frame, hide_index=True, width="stretch", key=key,
+    event = st.dataframe(frame, hide_index=True, placeholder="", width="stretch", key=key,
                          column_config=column_config(sheet, keys), on_select="rerun",
                          selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
