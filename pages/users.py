@@ -29,7 +29,7 @@ with st.expander("Các quyền", expanded=True):
                        ", ".join(s.title for s in SCREENS if s.role == role)]
                       for role in Role],
                      columns=["Quyền", "Được làm gì", "Trang mở thêm"]),
-        hide_index=True, placeholder="",
+        hide_index=True,
     )
     if admins := get_admin_emails():
         st.caption(f"Luôn có quyền quản trị (cài đặt {ADMIN_EMAILS_KEY}): "
