@@ -164,10 +164,15 @@ def _required_when(key: str, condition: Callable[[Record], bool], message: str) 
     return check
 
 
-def _birth_year_not_future(record: Record) -> Iterable[tuple[str, str]]:
-    year = record.get("birth_year")
-    if year is not None and year > today().year:
-        yield "birth_year", f"không được sau năm hiện tại ({today().year})"
+def _not_future(key: str) -> RowCheck:
+    """Build a rule: a date that records something done cannot be after today (Vietnam)."""
+
+    def check(record: Record) -> Iterable[tuple[str, str]]:
+        day = record.get(key)
+        if day is not None and day > today():
+            yield key, f"không được sau hôm nay ({today():%d/%m/%Y})"
+
+    return check
 
 
 def _branch_not_own(record: Record) -> Iterable[tuple[str, str]]:
@@ -302,7 +307,7 @@ MEMBERS = _sheet(
     (
         Column("full_name", "Họ và tên", Text(max_length=100), required=True, aliases=("Họ tên",)),
         Column("gender", "Giới tính", Choice(options=tuple(Gender))),
-        Column("birth_year", "Năm sinh", Year(minimum=1920)),
+        Column("birth_year", "Năm sinh", Year(minimum=1920, maximum=lambda: today().year)),
         Column("tdp", "Tổ dân phố", Ref(sheet="units", kinds=(UnitKind.TO_DAN_PHO,
                                                               UnitKind.THON_XOM)),
                required=True, aliases=("TDP", "Thôn, tổ dân phố")),
@@ -322,7 +327,6 @@ MEMBERS = _sheet(
     ),
     label_column="full_name",
     row_checks=(
-        _birth_year_not_future,
         _required_when("approval_ref", lambda r: r.get("status") == MemberStatus.DA_PHE_DUYET,
                        "bắt buộc khi trạng thái là Đã phê duyệt"),
     ),
@@ -350,6 +354,8 @@ MEETINGS = _sheet(
     label_column=None,
     row_checks=(
         _later("meeting_date", "report_date", "không được trước ngày dự sinh hoạt"),
+        _not_future("meeting_date"),
+        _not_future("report_date"),
         _required_when("home_branch", lambda r: r.get("level") == AttendeeLevel.DANG_VIEN_XA,
                        "bắt buộc với đảng viên công tác tại xã, phường (để biết chi bộ dự phải "
                        "khác chi bộ nơi mình sinh hoạt)"),

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from services import roster
 from services.auth import LOCAL_ADMIN, Actor, PermissionDenied
 from services.choices import AuditAction, Gender, MemberStatus, Role, UnitKind
+from services.clock import today
 from services.schema import ID, SHEETS, Record
 from services.store.sql import SqlStore
 from services.validation import ROW, RawTable, Snapshot, validate_snapshot
@@ -31,6 +32,8 @@ UNITS = [
     {"id": "DV-20", "name": "Chi bộ Tổ dân phố 1", "kind": UnitKind.CHI_BO},
     {"id": "DV-21", "name": "Hội Liên hiệp Phụ nữ phường", "kind": UnitKind.DOAN_THE},
 ]
+
+THIS_YEAR = today().year  # the latest birth year allowed
 
 
 def member(name: str, tdp: str, status: MemberStatus = MemberStatus.DE_XUAT,
@@ -157,7 +160,8 @@ def test_csv_with_bom_semicolons_and_renamed_headers_gives_exactly_the_expected_
                               "So dien thoai": "Số điện thoại"}
     assert _problems(result) == {
         2: [],
-        3: ['Cột "Năm sinh", dòng 3: "19x0" không phải là số (một số nguyên, từ 1920 đến 2100)'],
+        3: ['Cột "Năm sinh", dòng 3: "19x0" không phải là số (một số nguyên, từ 1920 đến '
+            f'{THIS_YEAR})'],
         5: ['Cột "Tổ dân phố", dòng 5: "Tổ dân phố 99" không có trong bảng Đơn vị'],
         6: [],
         7: [],
@@ -265,7 +269,7 @@ def test_xlsx_with_real_date_and_phone_stored_as_number_is_parsed() -> None:
         1968, MemberStatus.DA_PHE_DUYET, True)
     assert _problems(result)[4] == [
         'Cột "Năm sinh", dòng 4: "1890" nằm ngoài khoảng cho phép '
-        "(một số nguyên, từ 1920 đến 2100)"]
+        f"(một số nguyên, từ 1920 đến {THIS_YEAR})"]
 
 
 def test_xlsx_title_rows_above_the_header_keep_the_files_row_numbers() -> None:

@@ -174,6 +174,9 @@ FORM_CASES = [
                   "report_date": date(2024, 5, 1)}, "Ngày gửi báo cáo",
      "không được trước ngày dự sinh hoạt"),
     ("users", {"email": "không-phải-email", "role": "Xem"}, "Email", "không phải địa chỉ email"),
+    ("meetings", {"attendee": "Lê Văn Hải", "level": "Cấp ủy viên cấp huyện",
+                  "branch": "Chi bộ Tổ dân phố 1", "meeting_date": date(2999, 1, 1)},
+     "Ngày dự", "không được sau hôm nay"),
 ]
 
 
