@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from services.schema import ID, SHEETS
 from services.store.sql import SqlStore
+from services.validation import RawTable, Severity, Snapshot, validate_snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -150,3 +152,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def clean_snapshot(**sheets: list[dict[str, Any]]) -> Snapshot:
+    """Validate hand-made sheets the way a store would (ids given), and insist they are clean."""
+    raw = {}
+    for key, records in sheets.items():
+        sheet = SHEETS[key]
+        rows = [{ID: f"{sheet.id_prefix}-{i}", **r} for i, r in enumerate(records, 1)]
+        raw[key] = RawTable.from_records(sheet, rows)
+    snapshot = validate_snapshot(raw)
+    errors = [p.text() for p in snapshot.problems if p.severity == Severity.ERROR]
+    assert not errors, errors
+    return snapshot

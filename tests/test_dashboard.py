@@ -24,24 +24,12 @@ from services.dashboard import DueKind
 from services.plan48 import indicator_records
 from services.progress import Status
 from services.schema import ID, SHEETS
-from services.validation import RawTable, Severity, Snapshot, validate_snapshot
+from services.validation import RawTable, validate_snapshot
+from tests.conftest import clean_snapshot as _snapshot
 
 TODAY = date(2026, 6, 10)
 YEAR = 2026
 Rows = list[dict[str, Any]]
-
-
-def _snapshot(**sheets: Rows) -> Snapshot:
-    """Validate hand-made sheets the way the store would, and insist they are clean."""
-    raw = {}
-    for key, records in sheets.items():
-        sheet = SHEETS[key]
-        rows = [{ID: f"{sheet.id_prefix}-{i}", **r} for i, r in enumerate(records, 1)]
-        raw[key] = RawTable.from_records(sheet, rows)
-    snapshot = validate_snapshot(raw)
-    errors = [p.text() for p in snapshot.problems if p.severity == Severity.ERROR]
-    assert not errors, errors
-    return snapshot
 
 
 def _unit(name: str, kind: UnitKind = UnitKind.DOAN_THE, must: bool = True,

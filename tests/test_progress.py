@@ -24,23 +24,11 @@ from services.plan48 import indicator_records
 from services.progress import Status
 from services.schema import ID, SHEETS
 from services.store.sql import SqlStore
-from services.validation import RawTable, Severity, Snapshot, validate_snapshot
+from services.validation import RawTable, Snapshot, validate_snapshot
+from tests.conftest import clean_snapshot as _snapshot
 
 YEAR = 2024
 Rows = list[dict[str, Any]]
-
-
-def _snapshot(**sheets: Rows) -> Snapshot:
-    """Validate hand-made sheets the way the store would, and insist they are clean."""
-    raw = {}
-    for key, records in sheets.items():
-        sheet = SHEETS[key]
-        rows = [{ID: f"{sheet.id_prefix}-{i}", **r} for i, r in enumerate(records, 1)]
-        raw[key] = RawTable.from_records(sheet, rows)
-    snapshot = validate_snapshot(raw)
-    errors = [p.text() for p in snapshot.problems if p.severity == Severity.ERROR]
-    assert not errors, errors
-    return snapshot
 
 
 def _indicator(kind: TargetKind, comparison: Comparison | None = None,

@@ -143,20 +143,17 @@ class Store(ABC):
     ]:
         """Add records (ids are given where missing) and return them as stored."""
 
-    @abstractmethod
     def update(self, sheet_key: str, record_id: str, changes: Mapping[str, Any],
                expected: Mapping[str, Any], actor: str) -> Record:
         """Change some columns of one record if it still holds `expected`; return it."""
+        [after] = self.update_many(sheet_key, [(record_id, changes, expected)], actor)
+        return after
 
+    @abstractmethod
     def update_many(self, sheet_key: str,
                     updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
                     actor: str) -> list[Record]:
-        """Apply several (id, changes, expected) updates; all or none where the backend can.
-
-        Backends override this to write once; the default applies them one by one.
-        """
-        return [self.update(sheet_key, rid, changes, expected, actor)
-                for rid, changes, expected in updates]
+        """Apply several (id, changes, expected) updates in one write: all or none."""
 
     @abstractmethod
     def delete(self, sheet_key: str, record_id: str, expected: Mapping[str, Any],

@@ -775,12 +775,6 @@ class GSheetsStore(Store):
                 "Hãy sửa trong bảng tính để mỗi mã chỉ ở một dòng, rồi thử lại.")
         return found[0]
 
-    def update(self, sheet_key: str, record_id: str, changes: Mapping[str, Any],
-               expected: Mapping[str, Any], actor: str) -> Record:
-        """Update one row if it still holds what the person edited from."""
-        [after] = self.update_many(sheet_key, [(record_id, changes, expected)], actor)
-        return after
-
     def update_many(self, sheet_key: str,
                     updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
                     actor: str) -> list[Record]:
