@@ -50,8 +50,9 @@ def add_form(sheet_key: str, snapshot: Snapshot, form_key: str, *,
         return
     refresh()
     reset_form(form_key)
+    label = sheet.label_of(result.record) if sheet.label_column and result.record else ""
     flash(success(result.record) if success and result.record else
-          f"Đã lưu {sheet.noun} mới.")
+          f"Đã lưu {sheet.noun} mới" + (f": {label}." if label else "."))
     st.rerun()
 
 
