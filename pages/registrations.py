@@ -16,11 +16,11 @@ from services.app import current_actor, get_settings, get_snapshot, get_store, r
 from services.choices import Field, RecognitionLevel, RegistrationStatus
 from services.clock import today as vn_today
 from services.coltypes import format_date_vn
-from services.forms import PLACEHOLDER, record_form, reset_form, show_problems, widget_key
+from services.forms import PLACEHOLDER, reset_form, show_problems, widget_key
 from services.listing import column_config, display_frame, find, search
 from services.reference import CRITERIA
 from services.schema import ID, REGISTRATIONS, UNITS, Record
-from services.ui import archive_button, edit_form, flash, show_flash
+from services.ui import add_form, archive_button, edit_form, flash, show_flash
 from services.validation import Snapshot
 
 SHEET = "registrations"
@@ -104,24 +104,14 @@ def register_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, tod
                    "ghi “Đăng ký sau hạn” ở ô Ghi chú.")
     st.caption("Mô hình của cá nhân: chọn Hình thức “Cá nhân” và điền Họ tên cá nhân.")
     default = rules.default_campaign(campaigns, today)
-    values = record_form(
-        REGISTRATIONS, snapshot, ADD_FORM, columns=ADD_COLUMNS,
+    add_form(
+        SHEET, snapshot, ADD_FORM, columns=ADD_COLUMNS,
         initial={"campaign": default["name"] if default else None, "registered_on": today},
         options={"campaign": [c["name"] for c in campaigns]},
+        fixed={"status": Status.DANG_KY},  # a new model always starts as "Đăng ký"
         submit_label="Đăng ký mô hình",
+        success=lambda r: f"Đã đăng ký mô hình “{r['model_name']}” của {r['unit']}.",
     )
-    if values is None:
-        return
-    with st.spinner("Đang lưu…"):
-        result = saving.create(get_store(), snapshot, SHEET, {**values, "status": Status.DANG_KY},
-                               current_actor())
-    if not result.ok or result.record is None:
-        show_problems(result.messages())
-        return
-    refresh()
-    reset_form(ADD_FORM)
-    flash(f"Đã đăng ký mô hình “{result.record['model_name']}” của {result.record['unit']}.")
-    st.rerun()
 
 
 # --- list and life cycle -----------------------------------------------------------------------
