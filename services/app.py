@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,8 +18,10 @@ from services.auth import (
     role_for,
 )
 from services.bootstrap import open_store
+from services.changes import note_outside_changes
 from services.config import ConfigError, Settings, load_secrets, load_settings, secrets_path
 from services.store.base import Store, StoreError
+from services.store.cache import SnapshotCache
 from services.validation import Snapshot
 
 
@@ -60,38 +61,11 @@ def get_store() -> Store:
     return _store(get_settings())
 
 
-class _SnapshotCache:
-    """One snapshot per process, reused until it is older than the TTL or a write clears it.
-
-    Kept by reference, not pickled like `st.cache_data`: a snapshot is never mutated, and
-    copying a 100× ward on every rerun would cost more than reading it. The snapshot it
-    replaces is kept as `previous`, so rows changed outside the app since then can be found.
-    """
-
-    def __init__(self) -> None:
-        self.snapshot: Snapshot | None = None
-        self.previous: Snapshot | None = None
-        self.loaded_at = 0.0
-        self.stale = False
-
-    def get(self, store: Store, ttl: float) -> Snapshot:
-        if (self.snapshot is None or self.stale
-                or time.monotonic() - self.loaded_at > ttl):
-            fresh = store.snapshot()
-            if self.snapshot is not None:
-                self.previous = self.snapshot
-            self.snapshot, self.stale = fresh, False
-            self.loaded_at = time.monotonic()
-        return self.snapshot
-
-    def clear(self) -> None:
-        # Stale rather than forgotten: the next read keeps it as the previous snapshot.
-        self.stale = True
-
-
 @st.cache_resource(show_spinner=False)
-def _snapshot_cache(store_id: int) -> _SnapshotCache:
-    return _SnapshotCache()
+def _snapshot_cache(store_id: int) -> SnapshotCache:
+    store = get_store()
+    return SnapshotCache(store, on_outside=lambda before, after: note_outside_changes(
+        store, before, after))
 
 
 def get_snapshot() -> Snapshot:
@@ -99,7 +73,7 @@ def get_snapshot() -> Snapshot:
     store = get_store()
     try:
         with st.spinner("Đang tải dữ liệu…"):
-            return _snapshot_cache(id(store)).get(store, get_settings().cache_ttl)
+            return _snapshot_cache(id(store)).get(get_settings().cache_ttl)
     except StoreError as err:
         # A plain sentence and a way to try again, never a traceback or raw API JSON.
         st.error(str(err), icon=":material/cloud_off:")
@@ -113,8 +87,11 @@ def get_previous_snapshot() -> Snapshot | None:
 
 
 def refresh() -> None:
-    """Forget the cached snapshot so the next read fetches fresh data (after a write too)."""
-    _snapshot_cache(id(get_store())).clear()
+    """Read the data again at the next page view ("Làm mới dữ liệu").
+
+    Not needed after the app's own writes: the cached snapshot follows them.
+    """
+    _snapshot_cache(id(get_store())).refresh()
 
 
 # --- sign-in -------------------------------------------------------------------------------

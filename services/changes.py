@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 
 from services.choices import AuditAction
-from services.clock import VN_TZ
+from services.clock import VN_TZ, now
 from services.schema import ID, SHEETS, Record, Sheet
+from services.store.base import Store, StoreError
 from services.text import matches
 from services.validation import ROW, Snapshot, Table
 
@@ -215,6 +216,43 @@ def outside_changes(previous: Snapshot, current: Snapshot) -> list[OutsideChange
                 out.append(OutsideChange(key, record_id, AuditAction.THEM, after.get(ROW),
                                          column_key=ID))
     return out
+
+
+OUTSIDE: Sheet = SHEETS["outside"]
+# Who the "Thay đổi ngoài ứng dụng" rows name as having noticed the change.
+DETECTED_BY = "ứng dụng (so sánh hai lần đọc)"
+
+
+def outside_record(change: OutsideChange) -> Record:
+    """Return the row that keeps an outside change until an editor marks it reviewed."""
+    before = {c.column: c.before for c in change.cells if c.column}
+    after = {c.column: c.after for c in change.cells if c.column}
+    return {
+        "at": now().replace(microsecond=0),
+        "sheet": change.sheet,
+        "record_id": change.record_id,
+        "action": change.kind,
+        "row": change.row,
+        "before": json.dumps(before, ensure_ascii=False) if before else "",
+        "after": json.dumps(after, ensure_ascii=False) if after else "",
+    }
+
+
+def note_outside_changes(store: Store, previous: Snapshot, current: Snapshot) -> list[Record]:
+    """Keep the changes made outside the app between two reads (one write, none if none).
+
+    `previous` already holds the app's own writes (the cache follows them), so whatever
+    differs was changed in the spreadsheet itself. A failed write loses nothing the sheet
+    holds; the changes are then only not listed.
+    """
+    found = outside_changes(previous, current)
+    if not found:
+        return []
+    try:
+        return store.append(OUTSIDE.key, [outside_record(c) for c in found], DETECTED_BY,
+                            audit=False)
+    except StoreError:
+        return []
 
 
 _memo: tuple[Snapshot, Snapshot, list[OutsideChange]] | None = None

@@ -122,7 +122,10 @@ class AuditAction(StrEnum):
     THEM = "Thêm"
     SUA = "Sửa"
     LUU_TRU = "Lưu trữ"
+    KHOI_PHUC = "Khôi phục"
     XOA = "Xóa"
+    # The app's earlier row for this record did not take effect (the write had to be undone).
+    HUY = "Hủy ghi"
 
 
 class WardLevel(StrEnum):

@@ -9,19 +9,36 @@ from typing import Any
 from services.auth import Actor, require_sheet_write
 from services.coltypes import Ref
 from services.schema import ID, SHEETS, Record
-from services.store.base import ConflictError, NotFoundError, Store, StoreError
+from services.store.base import (
+    ConflictError,
+    NotFoundError,
+    Store,
+    StoreError,
+    Update,
+    WriteUnknown,
+    new_id,
+)
 from services.text import fold
 from services.validation import ROW, Problem, Snapshot, validate_record
 
 
 @dataclass
 class SaveResult:
-    """What happened to a save: the stored record, or the problems / error that stopped it."""
+    """What happened to a save: the stored record, or what stopped it; never both.
+
+    `unknown` says the answer was lost after the write was sent: it may have been applied.
+    Saving the same form again is safe (the record keeps its id), and `check_saved` says which.
+    """
 
     record: Record | None = None
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
     conflict: bool = False
+    unknown: bool = False
+
+    def __post_init__(self) -> None:
+        if self.record is not None and (self.problems or self.error):
+            raise ValueError("a save either succeeded or did not; SaveResult cannot be both")
 
     @property
     def ok(self) -> bool:
@@ -34,24 +51,48 @@ class SaveResult:
         return out + ([self.error] if self.error else [])
 
 
+def _failed(err: StoreError) -> SaveResult:
+    return SaveResult(error=str(err), conflict=isinstance(err, (ConflictError, NotFoundError)),
+                      unknown=isinstance(err, WriteUnknown))
+
+
+def new_record_id(sheet_key: str, snapshot: Snapshot | None = None) -> str:
+    """Return the id a new record of this sheet will be saved with (made once per form)."""
+    taken = snapshot[sheet_key].by_id if snapshot is not None else ()
+    return new_id(SHEETS[sheet_key], taken)
+
+
 def create(store: Store, snapshot: Snapshot, sheet_key: str, values: Mapping[str, Any],
-           actor: Actor) -> SaveResult:
-    """Validate a new record from a form and append it (one write, audit included)."""
+           actor: Actor, record_id: str | None = None) -> SaveResult:
+    """Validate a new record from a form and append it (one write, audit included).
+
+    `record_id` is the id the form made when it was opened: saving again after an unknown
+    outcome finds the first write instead of adding a second row.
+    """
     require_sheet_write(actor, sheet_key)
     record, problems = validate_record(sheet_key, values, snapshot)
     if problems:
         return SaveResult(problems=problems)
-    record.pop(ID, None)
+    record[ID] = record_id or new_record_id(sheet_key, snapshot)
     try:
         [stored] = store.append(sheet_key, [record], actor.label)
     except StoreError as err:
-        return SaveResult(error=str(err))
+        return _failed(err)
     return SaveResult(record=stored)
+
+
+def check_saved(store: Store, sheet_key: str, record_id: str) -> bool:
+    """Tell whether a record with this id is in the sheet now (after an unknown outcome)."""
+    return store.find(sheet_key, record_id) is not None
 
 
 def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
          values: Mapping[str, Any], expected: Mapping[str, Any], actor: Actor) -> SaveResult:
-    """Validate an edited record and write the changed columns if nobody changed it meanwhile."""
+    """Validate an edited record and write the changed columns if nobody changed it meanwhile.
+
+    Renaming a record other sheets point at (a unit, a campaign) carries the references along
+    in the same write: all of it lands, or none of it.
+    """
     require_sheet_write(actor, sheet_key)
     sheet = SHEETS[sheet_key]
     merged = {**{k: v for k, v in expected.items() if k != ROW}, **values}
@@ -63,21 +104,18 @@ def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
                                                                            expected.get(k))}
     if not changes:
         return SaveResult(record=dict(expected))
-    try:
-        stored = store.update(sheet_key, record_id, changes, _seen(expected), actor.label)
-    except (ConflictError, NotFoundError) as err:
-        return SaveResult(error=str(err), conflict=True)
-    except StoreError as err:
-        return SaveResult(error=str(err))
+    batch: dict[str, list[Update]] = {sheet_key: [(record_id, changes, _seen(expected))]}
     label = sheet.label_column
     if label in changes and fold(str(expected.get(label) or "")) != fold(str(changes[label])):
-        try:
-            follow_rename(store, snapshot, sheet_key, str(expected[label]), str(changes[label]),
-                          actor)
-        except StoreError as err:
-            return SaveResult(record=stored, error=f"Đã đổi tên nhưng chưa cập nhật được các "
-                                                   f"dòng đang dùng tên cũ: {err}")
-    return SaveResult(record=stored)
+        for key, updates in rename_updates(snapshot, sheet_key, str(expected[label]),
+                                           str(changes[label])).items():
+            require_sheet_write(actor, key)
+            batch.setdefault(key, []).extend(updates)
+    try:
+        stored = store.update_batch(batch, actor.label)
+    except StoreError as err:
+        return _failed(err)
+    return SaveResult(record=stored[sheet_key][0])
 
 
 def references_to(snapshot: Snapshot, sheet_key: str, label: str) -> dict[str, list[Record]]:
@@ -94,19 +132,17 @@ def references_to(snapshot: Snapshot, sheet_key: str, label: str) -> dict[str, l
     return out
 
 
-def follow_rename(store: Store, snapshot: Snapshot, sheet_key: str, old: str, new: str,
-                  actor: Actor) -> int:
-    """Point every reference to a renamed record at its new label; one write per sheet."""
-    count = 0
+def rename_updates(snapshot: Snapshot, sheet_key: str, old: str, new: str) -> dict[
+    str, list[Update]
+]:
+    """Return, per sheet, the updates that point every reference to a renamed record anew."""
+    out: dict[str, list[Update]] = {}
     for key, found in references_to(snapshot, sheet_key, old).items():
-        require_sheet_write(actor, key)
         columns = [c.key for c in SHEETS[key].columns
                    if isinstance(c.type, Ref) and c.type.sheet == sheet_key]
-        updates = [(r[ID], {c: new for c in columns if fold(str(r.get(c) or "")) == fold(old)},
-                    _seen(r)) for r in found if r.get(ID)]
-        store.update_many(key, updates, actor.label)
-        count += len(updates)
-    return count
+        out[key] = [(r[ID], {c: new for c in columns if fold(str(r.get(c) or "")) == fold(old)},
+                     _seen(r)) for r in found if r.get(ID)]
+    return out
 
 
 def archive(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],
@@ -117,7 +153,18 @@ def archive(store: Store, sheet_key: str, record_id: str, expected: Mapping[str,
         return SaveResult(record=store.archive(sheet_key, record_id, _seen(expected),
                                                actor.label))
     except StoreError as err:
-        return SaveResult(error=str(err))
+        return _failed(err)
+
+
+def restore(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],
+            actor: Actor) -> SaveResult:
+    """Bring an archived record back if nobody changed it meanwhile."""
+    require_sheet_write(actor, sheet_key)
+    try:
+        return SaveResult(record=store.restore(sheet_key, record_id, _seen(expected),
+                                               actor.label))
+    except StoreError as err:
+        return _failed(err)
 
 
 def _seen(expected: Mapping[str, Any]) -> dict[str, Any]:

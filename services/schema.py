@@ -33,6 +33,7 @@ from services.coltypes import (
     Date,
     Email,
     Id,
+    Integer,
     LongText,
     Number,
     Phone,
@@ -86,6 +87,9 @@ class Sheet:
     row_checks: tuple[RowCheck, ...] = ()
     archivable: bool = True
     description: str = ""
+    # False for sheets that only grow (the audit trail): read on their own page, in pages,
+    # never with every snapshot, so a snapshot stays the same size as the years pass.
+    in_snapshot: bool = True
     _by_key: dict[str, Column] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -445,7 +449,30 @@ AUDIT = _sheet(
         Column("after", "Sau khi sửa", LongText(max_length=20000)),
     ),
     archivable=False,
+    in_snapshot=False,
     description="Ai đã thay đổi gì, lúc nào.",
+)
+
+OUTSIDE = _sheet(
+    "outside",
+    "Thay đổi ngoài ứng dụng",
+    "thay đổi ngoài ứng dụng",
+    "NG",
+    (
+        Column("at", "Phát hiện lúc", Timestamp(), required=True),
+        Column("sheet", "Bảng", Text(max_length=100), required=True),
+        Column("record_id", "Mã bản ghi", Text(max_length=40), required=True),
+        Column("action", "Thay đổi", Choice(options=(AuditAction.THEM, AuditAction.SUA,
+                                                     AuditAction.XOA)), required=True),
+        Column("row", "Dòng", Integer(minimum=1)),
+        Column("before", "Trước khi sửa", LongText(max_length=20000)),
+        Column("after", "Sau khi sửa", LongText(max_length=20000)),
+        Column("reviewed_by", "Người đã xem", Text(max_length=200)),
+        Column("reviewed_at", "Xem lúc", Timestamp()),
+    ),
+    archivable=False,
+    in_snapshot=False,
+    description="Dòng được thêm, sửa hoặc xóa thẳng trong bảng tính, chờ người biên tập xem.",
 )
 
 SHEETS: dict[str, Sheet] = {
@@ -460,6 +487,7 @@ SHEETS: dict[str, Sheet] = {
         INDICATOR_VALUES,
         USERS,
         AUDIT,
+        OUTSIDE,
     )
 }
 

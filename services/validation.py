@@ -299,7 +299,9 @@ def validate_table(sheet: Sheet, raw: RawTable) -> Table:
 
 def validate_snapshot(raw: Mapping[str, RawTable]) -> Snapshot:
     """Validate every declared sheet, then the references between them."""
-    tables = {key: validate_table(sheet, raw.get(key) or RawTable(sheet.headers, []))
+    # Sheets outside the snapshot (the audit trail) are empty here, whatever was passed.
+    tables = {key: validate_table(sheet, (raw.get(key) if sheet.in_snapshot else None)
+                                  or RawTable(sheet.headers, []))
               for key, sheet in SHEETS.items()}
     for table in tables.values():
         if not any(isinstance(c.type, Ref) for c in table.sheet.columns):

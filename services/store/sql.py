@@ -18,17 +18,22 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from services.choices import AuditAction
 from services.coltypes import Timestamp
-from services.schema import ARCHIVED, ID, SHEETS, Record, Sheet
+from services.schema import ID, SHEETS, Record, Sheet
 from services.store.base import (
     BackendUnavailable,
+    DuplicateError,
     Store,
+    Update,
+    Written,
     audit_record,
     changed_columns,
     conflict,
+    duplicates,
+    edit_action,
     not_found,
     with_ids,
 )
-from services.validation import RawTable
+from services.validation import RawTable, Table, validate_table
 
 _SQL_TYPES: dict[str, Any] = {
     "text": sa.Text,
@@ -72,6 +77,7 @@ class SqlStore(Store):
     backend: ClassVar[str] = "local"
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -107,35 +113,79 @@ class SqlStore(Store):
                 "Cơ sở dữ liệu đang bận hoặc không ghi được; chưa lưu gì. Hãy thử lại."
             ) from err
 
+    def _raw(self, conn: Connection, key: str, *, newest: int | None = None,
+             skip: int = 0) -> RawTable:
+        sheet, table = SHEETS[key], self.tables[key]
+        query = sa.select(*[table.c[k] for k in sheet.keys])
+        if newest is None:
+            query = query.order_by(table.c[SEQ])
+        else:
+            query = query.order_by(table.c[SEQ].desc()).limit(newest).offset(skip)
+        return RawTable(sheet.headers, [list(r) for r in conn.execute(query).all()])
+
     def read(self) -> dict[str, RawTable]:
-        """Read all tables in one transaction."""
-        out = {}
+        """Read the snapshot's tables in one transaction."""
         try:
             with self.engine.connect() as conn:
-                for key, table in self.tables.items():
-                    sheet = SHEETS[key]
-                    cols = [table.c[k] for k in sheet.keys]
-                    rows = conn.execute(sa.select(*cols).order_by(table.c[SEQ])).all()
-                    out[key] = RawTable(sheet.headers, [list(r) for r in rows])
+                return {key: self._raw(conn, key) for key, sheet in SHEETS.items()
+                        if sheet.in_snapshot}
         except OperationalError as err:
             raise BackendUnavailable("Không đọc được cơ sở dữ liệu; hãy thử lại.") from err
-        return out
+
+    def read_sheet(self, sheet_key: str) -> Table:
+        """Read one table now, validated on its own."""
+        try:
+            with self.engine.connect() as conn:
+                return validate_table(SHEETS[sheet_key], self._raw(conn, sheet_key))
+        except OperationalError as err:
+            raise BackendUnavailable("Không đọc được cơ sở dữ liệu; hãy thử lại.") from err
+
+    def recent(self, sheet_key: str, limit: int, skip: int = 0) -> tuple[list[Record], bool]:
+        """Return a page of the table, the last inserted first."""
+        try:
+            with self.engine.connect() as conn:
+                raw = self._raw(conn, sheet_key, newest=limit + 1, skip=skip)
+        except OperationalError as err:
+            raise BackendUnavailable("Không đọc được cơ sở dữ liệu; hãy thử lại.") from err
+        table = validate_table(SHEETS[sheet_key], RawTable(raw.header, raw.rows[:limit]))
+        return table.records, len(raw.rows) > limit
 
     def _insert(self, conn: Connection, sheet: Sheet, records: Sequence[Mapping[str, Any]]) -> None:
         if records:
             conn.execute(self.tables[sheet.key].insert(), [_to_db(sheet, r) for r in records])
 
-    def append(self, sheet_key: str, records: Sequence[Mapping[str, Any]], actor: str) -> list[
-        Record
-    ]:
-        """Insert the records and their audit rows in one transaction."""
+    def _duplicates(self, conn: Connection, sheet: Sheet, written: Sequence[Record],
+                    touched: set[str] | None = None) -> DuplicateError | None:
+        """Check unique values against the table inside the write's transaction."""
+        if not any(c.unique and c.key != ID and (touched is None or c.key in touched)
+                   for c in sheet.columns):
+            return None
+        return duplicates(sheet, validate_table(sheet, self._raw(conn, sheet.key)).records,
+                          written)
+
+    def append(self, sheet_key: str, records: Sequence[Mapping[str, Any]], actor: str, *,
+               audit: bool = True) -> list[Record]:
+        """Insert the records and their audit rows in one transaction (ids already in: kept)."""
         sheet = SHEETS[sheet_key]
-        stored = with_ids(sheet, records)
-        audits = [audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in stored]
+        table = self.tables[sheet_key]
         with self._write() as conn:
-            self._insert(conn, sheet, stored)
-            self._insert(conn, SHEETS["audit"], audits)
-        return stored
+            given = [str(r[ID]) for r in records if r.get(ID)]
+            present = set()
+            if given:
+                present = {row[0] for row in conn.execute(
+                    sa.select(table.c[ID]).where(table.c[ID].in_(given))).all()}
+            stored = with_ids(sheet, records)
+            new = [r for r in stored if r[ID] not in present]
+            if new and (error := self._duplicates(conn, sheet, new)):
+                raise error
+            self._insert(conn, sheet, new)
+            if audit:
+                self._insert(conn, SHEETS["audit"], [
+                    audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in new])
+            out = [r if r[ID] not in present else self._current(conn, sheet, r[ID])
+                   for r in stored]
+        self._written([Written(sheet_key, added=tuple(out))])
+        return out
 
     def _current(self, conn: Connection, sheet: Sheet, record_id: str) -> Record:
         table = self.tables[sheet.key]
@@ -151,27 +201,33 @@ class SqlStore(Store):
                 record[column.key] = column.type.parse(record[column.key])
         return record
 
-    def update_many(self, sheet_key: str,
-                    updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
-                    actor: str) -> list[Record]:
-        """Apply every update in one transaction: one conflict and nothing is written."""
-        sheet = SHEETS[sheet_key]
-        table = self.tables[sheet_key]
-        out = []
+    def update_batch(self, batch: Mapping[str, Sequence[Update]], actor: str) -> dict[
+        str, list[Record]
+    ]:
+        """Apply every update of every sheet in one transaction: one refusal, nothing written."""
+        out: dict[str, list[Record]] = {}
         with self._write() as conn:
-            for record_id, changes, expected in updates:
-                changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
-                current = self._current(conn, sheet, record_id)
-                if changed := changed_columns(sheet, current, expected):
-                    raise conflict(sheet, changed)
-                after = {**current, **changes}
-                values = {k: v for k, v in _to_db(sheet, after).items() if k in changes}
-                if values:
-                    conn.execute(table.update().where(table.c[ID] == record_id).values(**values))
-                action = AuditAction.LUU_TRU if ARCHIVED in changes else AuditAction.SUA
-                self._insert(conn, SHEETS["audit"],
-                             [audit_record(action, sheet, record_id, actor, current, after)])
-                out.append(after)
+            for sheet_key, updates in batch.items():
+                sheet = SHEETS[sheet_key]
+                table = self.tables[sheet_key]
+                out[sheet_key] = []
+                for record_id, changes, expected in updates:
+                    changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
+                    current = self._current(conn, sheet, record_id)
+                    if changed := changed_columns(sheet, current, expected):
+                        raise conflict(sheet, changed)
+                    after = {**current, **changes}
+                    values = {k: v for k, v in _to_db(sheet, after).items() if k in changes}
+                    if values:
+                        conn.execute(table.update().where(table.c[ID] == record_id)
+                                     .values(**values))
+                    self._insert(conn, SHEETS["audit"], [audit_record(
+                        edit_action(changes), sheet, record_id, actor, current, after)])
+                    out[sheet_key].append(after)
+                touched = {k for _, changes, _ in updates for k in changes}
+                if error := self._duplicates(conn, sheet, out[sheet_key], touched):
+                    raise error
+        self._written([Written(k, updated=tuple(v)) for k, v in out.items()])
         return out
 
     def delete(self, sheet_key: str, record_id: str, expected: Mapping[str, Any],
@@ -186,6 +242,7 @@ class SqlStore(Store):
             conn.execute(table.delete().where(table.c[ID] == record_id))
             self._insert(conn, SHEETS["audit"],
                          [audit_record(AuditAction.XOA, sheet, record_id, actor, current, None)])
+        self._written([Written(sheet_key, deleted=(record_id,))])
 
     def load(self, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """Insert records in bulk, one transaction for all sheets, without audit rows."""

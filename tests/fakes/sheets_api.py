@@ -8,6 +8,10 @@ Typical use::
         ws = gc.open_by_key(sid).worksheet("Học viên")
         assert ws.get_all_values() == [["Tên", "SĐT"], ["An", "0912"]]
 
+A person editing inside the race window between an app's read and its write::
+
+    fake.before("spreadsheets.batchUpdate", lambda record: fake.sort_rows(sid, "Học viên", 0))
+
 How the real client reaches the fake: gspread builds every URL from module constants such as
 ``"https://sheets.googleapis.com/v4/spreadsheets/%s"`` (``gspread/urls.py``) and sends all of
 them through one method, ``HTTPClient.request(method, endpoint, ...)``.
@@ -49,7 +53,27 @@ Modelling choices (tests may rely on them):
   below it with no data in the searched columns (so an empty row inside data is filled, as
   in real Sheets), starting at the range's first column. spreadsheets.batchUpdate
   ``appendCells`` appends after the sheet's last row with data.
-* spreadsheets.batchUpdate is atomic: if any request fails nothing is applied.
+* spreadsheets.batchUpdate is atomic: if any request fails nothing is applied. With
+  ``includeSpreadsheetInResponse`` the reply carries ``updatedSpreadsheet``, built like
+  spreadsheets.get: ``responseRanges`` narrows it to the sheets those ranges name (as ``ranges``
+  does for spreadsheets.get) and ``responseIncludeGridData`` adds their ``data``; a ``fields``
+  mask on the URL trims the reply and, as Google documents, overrides
+  ``responseIncludeGridData``. ``moveDimension`` and ``sortRange`` are modelled; sorting puts
+  numbers first, then text (case-insensitive), then booleans, and blanks last in both orders.
+* GridData trims trailing empty rows and cells; an empty row inside the data is ``{}`` and a
+  range with no data has no ``rowData`` at all (proto3 JSON omits empty lists).
+* Answers are JSON with ``", "``/``": "`` separators; ``prettyPrint=false`` makes them compact.
+  Every :class:`RequestRecord` keeps the size of its answer body (``response_bytes``).
+  ``max_response_bytes`` turns a too-large values.get / values.batchGet / spreadsheets.get
+  answer into a 400 INVALID_ARGUMENT "Response too large ..." (the limit and wording are
+  modelled, not Google's documented values).
+* People editing the spreadsheet in the browser: :meth:`FakeSheetsServer.sort_rows`,
+  ``insert_rows``, ``delete_rows``, ``type_row`` and ``move_row`` change the data as the
+  Sheets UI does, through the same code as the API requests. :meth:`FakeSheetsServer.before`
+  runs such an edit when a matching request arrives, just before the fake handles it;
+  :meth:`FakeSheetsServer.slow` delays matching requests and
+  :meth:`FakeSheetsServer.lose_answer` applies a request and then hangs up without answering.
+  :meth:`FakeSheetsServer.clear_faults` removes all of these along with injected faults.
 """
 
 from __future__ import annotations
@@ -210,6 +234,9 @@ class RequestRecord:
     spreadsheet_id: str | None
     status: int = 0
     faulted: bool = False
+    # Size of the answer body sent (0 when the answer was lost on purpose).
+    response_bytes: int = 0
+    answer_lost: bool = False
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """Return the first value of query parameter ``name``."""
@@ -231,6 +258,31 @@ class _Fault:
         if self.path_contains is None:
             return True
         return self.path_contains in record.path or self.path_contains in record.raw_path
+
+
+@dataclass
+class _Rule:
+    """A hook, slowdown or lost answer waiting for matching requests."""
+
+    operation: str | None
+    kind: str | None
+    remaining: int | None
+    action: Callable[[RequestRecord], None] | None = None
+    seconds: float = 0.0
+
+    def matches(self, record: RequestRecord) -> bool:
+        return self.operation in (None, record.operation) and self.kind in (None, record.kind)
+
+
+def _take_rules(rules: list[_Rule], record: RequestRecord) -> list[_Rule]:
+    """Return the rules matching ``record``, using up one of each one's remaining times."""
+    taken = [rule for rule in rules if rule.matches(record)]
+    for rule in taken:
+        if rule.remaining is not None:
+            rule.remaining -= 1
+            if rule.remaining <= 0:
+                rules.remove(rule)
+    return taken
 
 
 def _fault_error(fault: _Fault, record: RequestRecord) -> ApiError:
