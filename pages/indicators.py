@@ -12,13 +12,13 @@ from typing import Any
 import streamlit as st
 
 from services import progress
-from services.app import current_actor, get_settings, get_snapshot, get_store, refresh
+from services.app import current_actor, get_settings, get_snapshot, get_store
 from services.choices import TargetKind
-from services.forms import record_form, reset_form, show_problems
+from services.forms import record_form, reset_form
 from services.listing import column_config, display_frame, find, pick_record
 from services.schema import ID, SHEETS, Record
 from services.text import matches
-from services.ui import archive_button, flash, registry, show_flash
+from services.ui import archive_button, flash, registry, show_failure, show_flash
 from services.validation import Snapshot
 
 VALUES = SHEETS[progress.VALUES]
@@ -143,9 +143,10 @@ def entry_tab(snapshot: Snapshot, working_year: int) -> None:
     with st.spinner("Đang lưu…"):
         result = progress.save_value(get_store(), snapshot, values, actor)
     if not result.ok:
-        show_problems(result.messages())
+        # After a lost answer, reading again shows the value if it landed; saving again then
+        # updates it rather than adding a second one.
+        show_failure(result, ADD_FORM, "Lưu số liệu")
         return
-    refresh()
     reset_form(ADD_FORM)
     saved = result.record or {}
     flash(f"Đã lưu số liệu chỉ tiêu {code} năm {year}{where}: {shown(saved.get('value'))}.")
@@ -210,9 +211,8 @@ def _edit_value(snapshot: Snapshot, record: Record, indicator: dict[str, Any]) -
             result = progress.save_value(get_store(), snapshot, {**identity, **values},
                                          current_actor(), record=record)
         if not result.ok:
-            show_problems(result.messages())
+            show_failure(result, key, "Lưu thay đổi")
         else:
-            refresh()
             reset_form(key)
             flash("Đã lưu thay đổi của số liệu.")
             st.rerun()

@@ -5,14 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from services import roster
-from services.app import current_actor, get_snapshot, get_store, refresh
+from services.app import current_actor, get_snapshot, get_store
 from services.choices import MemberStatus
 from services.clock import today
 from services.forms import show_problems
 from services.listing import find, pick_record, search, sort_by_name
 from services.schema import ID, SHEETS
 from services.store.base import StoreError
-from services.ui import add_form, archive_button, edit_form, flash, show_flash
+from services.ui import (
+    add_form,
+    archive_button,
+    edit_form,
+    flash,
+    forget_unknown,
+    remember_unknown,
+    show_flash,
+    show_unknown,
+)
 
 SHEET = SHEETS["members"]
 LIST_COLUMNS = ["full_name", "gender", "birth_year", "tdp", "role", "organisation",
@@ -20,6 +29,9 @@ LIST_COLUMNS = ["full_name", "gender", "birth_year", "tdp", "role", "organisatio
 SEARCH_COLUMNS = ["full_name", "role", "phone", "organisation"]
 ALL_TDP = "Tất cả tổ dân phố"
 UPLOADER_NONCE = "members-import-nonce"
+IMPORT = "members-import"
+# The ids the previewed rows will be stored with, for the file they were made for.
+IMPORT_IDS = "members-import-ids"
 
 st.title("Lực lượng nòng cốt ở cơ sở")
 st.caption("Mặt trận cùng các đoàn thể đề xuất danh sách theo từng tổ dân phố; Đảng ủy xem xét, "
@@ -123,12 +135,21 @@ with tab_import:
     if uploaded is None:
         st.info("Chưa chọn tệp. Nếu chưa có tệp, hãy tải tệp mẫu ở trên, điền rồi tải lên.")
     else:
+        file_key = (nonce, uploaded.file_id)
+        kept_key, kept_ids = st.session_state.get(IMPORT_IDS, (None, None))
         try:
             with st.spinner("Đang đọc và kiểm tra tệp…"):
-                result = roster.preview_file(snapshot, uploaded.getvalue(), uploaded.name)
+                # The same ids on every rerun: a second press of "Lưu" after an unknown outcome
+                # then finds the rows already stored instead of adding them again.
+                result = roster.preview_file(snapshot, uploaded.getvalue(), uploaded.name,
+                                             ids=kept_ids if kept_key == file_key else None)
         except roster.RosterFileError as err:
             st.error(str(err))
             result = None
+        if result is not None:
+            if kept_key != file_key:
+                forget_unknown(IMPORT)  # a lost answer about another file is no longer shown
+            st.session_state[IMPORT_IDS] = (file_key, result.ids())
         if result is not None and not result.rows:
             st.warning("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.")
         elif result is not None:
@@ -169,8 +190,10 @@ with tab_import:
             if refused:
                 st.caption("Dòng có lỗi không lưu được, sẽ bỏ qua: "
                            + ", ".join(str(n) for n in refused) + ".")
-            if st.button(f"Lưu {len(chosen_rows)} dòng đã chọn", type="primary",
-                         disabled=not chosen_rows or result.blocked, key="members-import-save"):
+            save_label = f"Lưu {len(chosen_rows)} dòng đã chọn"
+            if st.button(save_label, type="primary", disabled=not chosen_rows or result.blocked,
+                         key="members-import-save"):
+                forget_unknown(IMPORT)
                 try:
                     with st.spinner("Đang lưu…"):
                         saved = roster.commit(get_store(), snapshot, chosen_rows,
@@ -178,14 +201,23 @@ with tab_import:
                 except StoreError as err:
                     st.error(str(err))
                 else:
-                    if not saved.ok:
-                        show_problems(saved.messages(), title="Chưa lưu dòng nào.")
+                    if saved.unknown:
+                        # One write: checking one of its rows tells about all of them.
+                        remember_unknown(
+                            IMPORT, saved.error or "", SHEET.key,
+                            result.ids()[chosen_rows[0].row],
+                            f"{len(chosen_rows)} thành viên từ tệp “{uploaded.name}” đã có "
+                            f"trong bảng {SHEET.title}.")
+                    elif not saved.ok:
+                        show_problems(saved.messages(), error=saved.error,
+                                      title="Chưa lưu dòng nào.")
                     else:
-                        refresh()
                         st.session_state[UPLOADER_NONCE] = nonce + 1
                         flash(roster.import_summary(uploaded.name, saved.saved, chosen_rows,
                                                     len(result.rows)))
                         st.rerun()
+            show_unknown(IMPORT, save_label,
+                         lambda: st.session_state.update({UPLOADER_NONCE: nonce + 1}))
 
 with tab_approve:
     pending = roster.coverage(snapshot).pending
@@ -221,9 +253,9 @@ with tab_approve:
                     st.error(str(err))
                 else:
                     if not outcome.ok:
-                        show_problems(outcome.messages(), title="Chưa phê duyệt.")
+                        show_problems(outcome.messages(), error=outcome.error,
+                                      title="Chưa phê duyệt.")
                     else:
-                        refresh()
                         flash(f"Đã phê duyệt {len(outcome.saved)} thành viên của {tdp} theo văn "
                               f"bản số {ref}.")
                         st.rerun()

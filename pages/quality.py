@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import streamlit as st
 
-from services.app import get_previous_snapshot, get_snapshot, get_store, refresh
-from services.changes import changes_frame, outside_changes_cached
+from services.app import current_actor, get_snapshot, get_store, refresh
+from services.changes import (
+    OPEN_CELL,
+    OUTSIDE,
+    mark_reviewed,
+    outside_frame,
+    pending_outside_changes,
+)
 from services.quality import problems_by_sheet, problems_frame, summary
-from services.schema import SHEETS
+from services.schema import SHEETS, Record
+from services.store.base import Store, StoreError
+from services.ui import flash, show_flash
+from services.validation import Table
+
+
+@st.cache_resource(show_spinner=False, max_entries=1, ttl=600)
+def _outside(_store: Store, read_at: datetime) -> Table:
+    """Read the outside changes once per read of the data, for every visitor."""
+    # New ones are only found when the data is read again, so the snapshot's time is the key;
+    # marking them reviewed clears this cache.
+    return _store.read_sheet(OUTSIDE.key)
+
+
+def _mark(store: Store, entries: Sequence[Record]) -> None:
+    """Mark these changes reviewed, then show the list again without them."""
+    try:
+        with st.spinner("Đang lưu…"):
+            done = mark_reviewed(store, entries, current_actor())
+    except StoreError as err:
+        _outside.clear()  # someone else may have marked them: read again next time
+        st.error(str(err))
+        return
+    _outside.clear()
+    st.session_state.pop("outside-table", None)  # the ticked rows are gone from the list
+    flash(f"Đã đánh dấu {len(done)} thay đổi ngoài ứng dụng là đã xem.")
+    st.rerun()
+
 
 st.title("Chất lượng dữ liệu")
 st.caption("Những ô cần sửa trong bảng tính. Dòng có lỗi không được tính trong bảng điều khiển "
            "cho đến khi được sửa; dòng chỉ có cảnh báo vẫn được tính.")
 
+show_flash()
 snapshot = get_snapshot()
 store = get_store()
 counts = summary(snapshot)
@@ -40,31 +77,45 @@ for key, problems in grouped.items():
             },
         )
 
-st.subheader("Thay đổi ngoài ứng dụng từ lần đọc trước")
-previous = get_previous_snapshot()
-if previous is None:
-    st.caption("Chưa có lần đọc trước để so sánh. Mỗi lần đọc lại dữ liệu, ứng dụng so sánh với "
-               "lần đọc trước và liệt kê những dòng được thêm, xóa hoặc sửa thẳng trong bảng "
-               "tính (không có dòng nào trong “Nhật ký thay đổi”).")
+st.subheader("Thay đổi ngoài ứng dụng chưa xem")
+st.caption("Mỗi lần đọc lại dữ liệu, ứng dụng so sánh với lần đọc trước và ghi lại những dòng "
+           "được thêm, xóa hoặc sửa thẳng trong bảng tính. Chúng ở đây cho đến khi có người "
+           "xem và đánh dấu đã xem.")
+try:
+    outside = _outside(store, snapshot.read_at)
+except StoreError as err:
+    st.error(str(err), icon=":material/cloud_off:")
 else:
-    outside = outside_changes_cached(previous, snapshot)
-    st.caption(f"So sánh lần đọc lúc {previous.read_at:%H:%M:%S %d/%m/%Y} với lần đọc lúc "
-               f"{snapshot.read_at:%H:%M:%S %d/%m/%Y}: những dòng được thêm, xóa hoặc sửa mà "
-               "“Nhật ký thay đổi” không ghi, tức là sửa thẳng trong bảng tính.")
-    if not outside:
-        st.info("Không có thay đổi nào ngoài ứng dụng.", icon=":material/check:")
+    pending = pending_outside_changes(outside)
+    if not pending:
+        st.info("Không có thay đổi ngoài ứng dụng nào chờ xem.", icon=":material/check:")
     else:
-        changes = changes_frame(outside, store.cell_link)
-        st.dataframe(
-            changes if changes["Mở ô"].notna().any() else changes.drop(columns=["Mở ô"]),
-            hide_index=True, placeholder="",
-            width="stretch",
+        changes = outside_frame(pending, snapshot, store.cell_link)
+        event = st.dataframe(
+            changes if changes[OPEN_CELL].notna().any() else changes.drop(columns=[OPEN_CELL]),
+            hide_index=True, placeholder="", width="stretch", key="outside-table",
+            on_select="rerun", selection_mode="multi-row",
             column_config={
                 "Dòng": st.column_config.NumberColumn("Dòng", format="%d",
                                                       help="Số dòng như bảng tính hiển thị"),
-                "Mở ô": st.column_config.LinkColumn("Mở ô", display_text="Mở trong bảng tính"),
+                OPEN_CELL: st.column_config.LinkColumn(OPEN_CELL,
+                                                       display_text="Mở trong bảng tính"),
             },
         )
+        picked = [pending[i] for i in (event.selection.rows if event is not None else [])
+                  if i < len(pending)]
+        st.caption(f"{len(pending)} thay đổi chờ xem, mới nhất trước. Chọn những dòng đã xem "
+                   "rồi bấm “Đánh dấu đã xem”.")
+        left, right = st.columns(2)
+        if left.button("Đánh dấu đã xem", disabled=not picked, icon=":material/done:",
+                       key="outside-mark"):
+            _mark(store, picked)
+        if right.button("Đánh dấu tất cả đã xem", icon=":material/done_all:",
+                        key="outside-mark-all"):
+            _mark(store, pending)
+    if outside.excluded:
+        st.warning(f"{outside.excluded} dòng của bảng “{OUTSIDE.title}” có lỗi nên không hiện ở "
+                   "đây; hãy sửa chúng trong bảng tính.")
 
 st.caption(f"Dữ liệu đọc lúc {snapshot.read_at:%H:%M:%S %d/%m/%Y}. Sau khi sửa trong bảng tính, "
            "bấm “Làm mới dữ liệu”.")

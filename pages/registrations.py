@@ -20,7 +20,7 @@ from services.forms import PLACEHOLDER, reset_form, show_problems, widget_key
 from services.listing import column_config, display_frame, find, search
 from services.reference import CRITERIA
 from services.schema import ID, REGISTRATIONS, UNITS, Record
-from services.ui import add_form, archive_button, edit_form, flash, show_flash
+from services.ui import add_form, archive_button, edit_form, flash, show_failure, show_flash
 from services.validation import Snapshot
 
 SHEET = "registrations"
@@ -270,9 +270,8 @@ def transition_form(snapshot: Snapshot, record: Record, target: Status, today: d
         result = saving.edit(get_store(), snapshot, SHEET, record[ID], changes, record,
                              current_actor())
     if not result.ok:
-        show_problems(result.messages())
+        show_failure(result, form_key, rules.action_label(record["status"], target))
         return
-    refresh()
     reset_form(form_key)
     flash(f"Đã chuyển mô hình “{record['model_name']}” sang “{target}”.")
     st.rerun()

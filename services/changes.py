@@ -1,8 +1,9 @@
 """Changes to the data: the audit trail read back, and rows changed outside the app.
 
-The app writes an audit row with every change it makes. Comparing two snapshots of the store
-by record id shows every row added, removed or edited between the two reads; those with no
-audit row since the earlier read were changed by someone in the spreadsheet itself.
+The app writes an audit row with every change it makes. The process's cached snapshot follows
+those writes, so when the store is read again, whatever differs from the cached copy (compared
+by record id) was changed by someone in the spreadsheet itself. Each such change is kept in the
+"Thay đổi ngoài ứng dụng" sheet until an editor marks it reviewed.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from services.auth import Actor, require_sheet_write
 from services.choices import AuditAction
 from services.clock import VN_TZ, now
 from services.schema import ID, SHEETS, Record, Sheet
-from services.store.base import Store, StoreError
+from services.store.base import Store, StoreError, Update
 from services.text import matches
-from services.validation import ROW, Snapshot, Table
+from services.validation import ROW, Problem, Severity, Snapshot, Table
 
 AUDIT: Sheet = SHEETS["audit"]
 Linker = Callable[[str, int | None, str | None], str | None]
@@ -135,106 +137,165 @@ def audit_frame(entries: Sequence[Record]) -> pd.DataFrame:
     )
 
 
+# --- the audit trail a page at a time ------------------------------------------------------
+
+# Audit rows read per request: the trail only grows, so it is never read whole.
+AUDIT_PAGE = 200
+
+
+@dataclass(frozen=True)
+class AuditPages:
+    """The newest audit rows loaded so far, newest first, and whether older ones remain."""
+
+    entries: tuple[Record, ...] = ()
+    more: bool = True
+    pages: int = 0
+
+
+def read_older(store: Store, loaded: AuditPages | None = None,
+               page_size: int = AUDIT_PAGE) -> AuditPages:
+    """Add the next page of older audit rows to those loaded (one read)."""
+    loaded = loaded or AuditPages()
+    # Skip by position, not by rows kept: rows with errors are read but not returned.
+    page, more = store.recent(AUDIT.key, page_size, skip=loaded.pages * page_size)
+    # Rows written since the first page push the older ones down: drop what is already here.
+    seen = {e.get(ID) for e in loaded.entries if e.get(ID)}
+    fresh = [e for e in page if not e.get(ID) or e.get(ID) not in seen]
+    return AuditPages(loaded.entries + tuple(fresh), more, loaded.pages + 1)
+
+
+def read_audit(store: Store, pages: int = 1, page_size: int = AUDIT_PAGE) -> AuditPages:
+    """Read the newest `pages` pages of the audit trail, one read per page.
+
+    Reads on past a page whose rows all have errors, so what is shown is never empty while
+    older rows remain.
+    """
+    loaded = AuditPages()
+    while loaded.more and (loaded.pages < pages or not loaded.entries):
+        loaded = read_older(store, loaded, page_size)
+    return loaded
+
+
 # --- rows changed outside the app ----------------------------------------------------------
+
+OUTSIDE: Sheet = SHEETS["outside"]
+# Who the "Thay đổi ngoài ứng dụng" rows name as having noticed the change.
+DETECTED_BY = "ứng dụng (so sánh hai lần đọc)"
+ROW_BROKEN = "dòng đang có lỗi, xem danh sách vấn đề ở trên"
 
 
 @dataclass(frozen=True)
 class OutsideChange:
-    """A row added, removed or edited between two reads with no audit row to explain it."""
+    """A row added, removed or edited in the spreadsheet between two reads of the app.
+
+    An edit holds the changed columns; an addition or a removal holds every column of the
+    row (before empty for an addition, after empty for a removal).
+    """
 
     sheet: str
     record_id: str
     kind: AuditAction
     row: int | None
     cells: tuple[CellChange, ...] = ()
-    column_key: str | None = None  # the first changed column, to link to its cell
-
-    @property
-    def title(self) -> str:
-        """Return the sheet's tab title."""
-        return SHEETS[self.sheet].title
-
-    @property
-    def linkable(self) -> bool:
-        """Tell whether the row is still in the sheet to be opened (a removed one is not)."""
-        return self.row is not None and self.kind != AuditAction.XOA
 
 
-def _explained(current: Snapshot, since: datetime) -> set[str]:
-    """Return the record ids the app's audit rows name at or after a moment."""
-    # Audit times are whole seconds: a write in the same second as the read still counts.
-    since = since.replace(microsecond=0)
-    return {str(e.get("record_id")) for e in current["audit"].records
-            if isinstance(e.get("at"), datetime) and e["at"] >= since}
-
-
-def _error_ids(table: Table) -> set[str]:
-    return {p.record_id for p in table.problems if p.record_id}
-
-
-def _cells(sheet: Sheet, before: Record, after: Record) -> list[tuple[str, CellChange]]:
-    out = []
-    for column in sheet.columns:
-        old, new = before.get(column.key), after.get(column.key)
-        if not column.type.same(old, new):
-            out.append((column.key, CellChange(column.header, column.type.display(old),
-                                               column.type.display(new))))
+def _errors(table: Table) -> dict[str, list[Problem]]:
+    out: dict[str, list[Problem]] = {}
+    for p in table.problems:
+        if p.record_id and p.severity == Severity.ERROR:
+            out.setdefault(p.record_id, []).append(p)
     return out
+
+
+def _cells(sheet: Sheet, before: Record, after: Record) -> tuple[CellChange, ...]:
+    return tuple(CellChange(c.header, c.type.display(before.get(c.key)),
+                            c.type.display(after.get(c.key)))
+                 for c in sheet.columns if not c.type.same(before.get(c.key), after.get(c.key)))
+
+
+def _whole(sheet: Sheet, record: Record, *, added: bool) -> tuple[CellChange, ...]:
+    shown = [(c.header, c.type.display(record.get(c.key))) for c in sheet.columns]
+    return tuple(CellChange(h, "", v) if added else CellChange(h, v, "") for h, v in shown)
+
+
+def _broken(sheet: Sheet, good: Record, problems: Sequence[Problem], *,
+            now_broken: bool) -> tuple[CellChange, ...]:
+    """Return the cells of a row that broke (or was mended): its good value and the bad one."""
+    cells: list[CellChange] = []
+    for p in problems:
+        if not (p.column_key and sheet.has(p.column_key)):
+            continue
+        shown = sheet.column(p.column_key).type.display(good.get(p.column_key))
+        typed = _cell(p.value)
+        if shown != typed:
+            cells.append(CellChange(p.column, shown, typed) if now_broken
+                         else CellChange(p.column, typed, shown))
+    if cells:
+        return tuple(dict.fromkeys(cells))  # one cell can break several rules
+    return (CellChange("", "", ROW_BROKEN),) if now_broken else ()
 
 
 def outside_changes(previous: Snapshot, current: Snapshot) -> list[OutsideChange]:
-    """Compare two snapshots by id; return the differences no audit row explains.
+    """Compare two reads by record id; return every row added, removed or edited between them.
 
-    A row people broke (it now has an error, so it is left out of the good records) is
-    reported as edited, not removed. Rows without an id cannot be followed and are skipped.
-    New audit rows are the app's own trail and are not reported; changed or removed ones are.
+    Only columns count, not positions: a sort alone is no change. A row people broke (it now
+    has an error, so it is left out of the good records) is reported as edited, not removed,
+    and one they mended as edited, not added. Rows without an id cannot be followed and are
+    skipped. Sheets outside the snapshot (the audit trail) are not compared.
     """
-    explained = _explained(current, previous.read_at)
     out: list[OutsideChange] = []
     for key, sheet in SHEETS.items():
-        old, new = previous[key].by_id, current[key].by_id
-        broken = _error_ids(current[key])
-        for record_id, before in old.items():
-            if record_id in explained:
-                continue
-            after = new.get(record_id)
-            if after is None:
-                if record_id in broken:
-                    out.append(OutsideChange(key, record_id, AuditAction.SUA, None, (
-                        CellChange("", "", "dòng đang có lỗi, xem danh sách vấn đề ở trên"),)))
-                else:
-                    out.append(OutsideChange(key, record_id, AuditAction.XOA, before.get(ROW)))
-                continue
-            cells = _cells(sheet, before, after)
-            if cells:
-                out.append(OutsideChange(key, record_id, AuditAction.SUA, after.get(ROW),
-                                         tuple(c for _, c in cells), cells[0][0]))
-        if key == AUDIT.key:
+        if not sheet.in_snapshot:
             continue
+        old, new = previous[key].by_id, current[key].by_id
+        broken, mended = _errors(current[key]), _errors(previous[key])
+        for record_id, before in old.items():
+            after = new.get(record_id)
+            if after is not None:
+                if cells := _cells(sheet, before, after):
+                    out.append(OutsideChange(key, record_id, AuditAction.SUA, after.get(ROW),
+                                             cells))
+            elif record_id in broken:
+                problems = broken[record_id]
+                out.append(OutsideChange(key, record_id, AuditAction.SUA, problems[0].row,
+                                         _broken(sheet, before, problems, now_broken=True)))
+            else:
+                out.append(OutsideChange(key, record_id, AuditAction.XOA, before.get(ROW),
+                                         _whole(sheet, before, added=False)))
         for record_id, after in new.items():
-            if record_id not in old and record_id not in explained:
+            if record_id in old:
+                continue
+            if record_id in mended:
+                cells = _broken(sheet, after, mended[record_id], now_broken=False)
+                if cells:
+                    out.append(OutsideChange(key, record_id, AuditAction.SUA, after.get(ROW),
+                                             cells))
+            else:
                 out.append(OutsideChange(key, record_id, AuditAction.THEM, after.get(ROW),
-                                         column_key=ID))
+                                         _whole(sheet, after, added=True)))
     return out
 
 
-OUTSIDE: Sheet = SHEETS["outside"]
-# Who the "Thay đổi ngoài ứng dụng" rows name as having noticed the change.
-DETECTED_BY = "ứng dụng (so sánh hai lần đọc)"
+def _dumps(values: Mapping[str, str]) -> str:
+    return json.dumps(dict(values), ensure_ascii=False) if values else ""
 
 
 def outside_record(change: OutsideChange) -> Record:
-    """Return the row that keeps an outside change until an editor marks it reviewed."""
-    before = {c.column: c.before for c in change.cells if c.column}
-    after = {c.column: c.after for c in change.cells if c.column}
+    """Return the row that keeps an outside change until an editor marks it reviewed.
+
+    Before and after are JSON objects {column header: value as shown}: the changed columns of
+    an edit, the whole row of a removal (before) or of an addition (after).
+    """
     return {
         "at": now().replace(microsecond=0),
         "sheet": change.sheet,
         "record_id": change.record_id,
         "action": change.kind,
         "row": change.row,
-        "before": json.dumps(before, ensure_ascii=False) if before else "",
-        "after": json.dumps(after, ensure_ascii=False) if after else "",
+        "before": _dumps({} if change.kind == AuditAction.THEM
+                         else {c.column: c.before for c in change.cells}),
+        "after": _dumps({} if change.kind == AuditAction.XOA
+                        else {c.column: c.after for c in change.cells}),
     }
 
 
@@ -255,29 +316,94 @@ def note_outside_changes(store: Store, previous: Snapshot, current: Snapshot) ->
         return []
 
 
-_memo: tuple[Snapshot, Snapshot, list[OutsideChange]] | None = None
+# --- reviewing them ------------------------------------------------------------------------
 
 
-def outside_changes_cached(previous: Snapshot, current: Snapshot) -> list[OutsideChange]:
-    """Return `outside_changes` of these two snapshots, computed once for every visitor."""
-    global _memo
-    memo = _memo
-    if memo is not None and memo[0] is previous and memo[1] is current:
-        return memo[2]
-    found = outside_changes(previous, current)
-    _memo = (previous, current, found)  # snapshots are never mutated: identity is enough
-    return found
+def pending_outside_changes(table: Table) -> list[Record]:
+    """Return the outside changes nobody has marked reviewed yet, newest first.
+
+    A row counts as reviewed once either review column is filled, in the app or by hand.
+    Rows without an id (typed by hand) cannot be marked and are left out.
+    """
+    return newest_first(r for r in table.records if r.get(ID)
+                        and not r.get("reviewed_by") and not r.get("reviewed_at"))
 
 
-CHANGE_COLUMNS = ["Bảng", "Dòng", "Mã", "Thay đổi", "Cột thay đổi (trước → sau)", "Mở ô"]
+def mark_reviewed(store: Store, entries: Sequence[Record], actor: Actor) -> list[Record]:
+    """Mark outside changes as seen by this person in one write; return them as stored.
+
+    Raises `PermissionDenied` for a role that may not, and `ConflictError` when one of them
+    was marked meanwhile (nothing is written then).
+    """
+    require_sheet_write(actor, OUTSIDE.key)
+    if not entries:
+        return []
+    seen = {"reviewed_by": actor.label, "reviewed_at": now().replace(microsecond=0)}
+    # Only the review columns are compared: refused only when someone reviewed it meanwhile.
+    updates: list[Update] = [(str(e[ID]), seen, {k: e.get(k) for k in seen}) for e in entries]
+    return store.update_many(OUTSIDE.key, updates, actor.label)
 
 
-def changes_frame(changes: Sequence[OutsideChange], link: Linker | None = None) -> pd.DataFrame:
-    """Return outside changes as a table: sheet, row, id, kind, columns changed, link."""
-    return pd.DataFrame(
-        [[c.title, c.row, c.record_id, str(c.kind),
-          "; ".join(cell.text() if cell.column else cell.after for cell in c.cells),
-          link(c.sheet, c.row, c.column_key) if link and c.linkable else None]
-         for c in changes],
-        columns=CHANGE_COLUMNS,
-    )
+def sheet_title(sheet_key: object) -> str:
+    """Return the tab title of a sheet key ("members" → "Lực lượng nòng cốt"), else the text."""
+    key = str(sheet_key or "")
+    return SHEETS[key].title if key in SHEETS else key
+
+
+def _where_now(snapshot: Snapshot, sheet_key: str, record_id: str) -> int | None:
+    """Return the row a record is on now, even if it has an error, or None if it is gone."""
+    if sheet_key not in snapshot.tables:
+        return None
+    table = snapshot[sheet_key]
+    if record_id in table.by_id:
+        return table.by_id[record_id].get(ROW)
+    return next((p.row for p in table.problems if p.record_id == record_id and p.row), None)
+
+
+def outside_text(entry: Mapping[str, Any]) -> str:
+    """Return what an outside change did, in one line: "Cột: trước → sau; …".
+
+    An addition or a removal lists the row's values; the id is left out (its own column).
+    """
+    cells = audit_diff(entry)
+    id_header = OUTSIDE.column(ID).header
+    action = entry.get("action")
+    if action == AuditAction.THEM:
+        parts = [f"{c.column}: {c.after}" for c in cells if c.column != id_header]
+    elif action == AuditAction.XOA:
+        parts = [f"{c.column}: {c.before}" for c in cells if c.column != id_header]
+    else:
+        parts = [c.text() if c.column else c.after for c in cells]
+    return "; ".join(parts)
+
+
+def _first_column(entry: Mapping[str, Any], sheet_key: str) -> str | None:
+    if entry.get("action") == AuditAction.THEM or sheet_key not in SHEETS:
+        return ID
+    by_header = {c.header: c.key for c in SHEETS[sheet_key].columns}
+    return next((by_header[c.column] for c in audit_diff(entry) if c.column in by_header), ID)
+
+
+OUTSIDE_TEXT = "Cột thay đổi (trước → sau)"
+OPEN_CELL = "Mở ô"
+
+
+def outside_frame(entries: Sequence[Record], snapshot: Snapshot,
+                  link: Linker | None = None) -> pd.DataFrame:
+    """Return outside changes as the page lists them, with a link where the row still is.
+
+    The row is where the record is now (people may have sorted the sheet since), or where it
+    was for a row that is gone.
+    """
+    rows = []
+    for e in entries:
+        sheet_key, record_id = str(e.get("sheet") or ""), str(e.get("record_id") or "")
+        now_at = _where_now(snapshot, sheet_key, record_id)
+        rows.append([
+            OUTSIDE.column("at").type.display(e.get("at")), sheet_title(sheet_key),
+            now_at or e.get("row"), record_id, str(e.get("action") or ""), outside_text(e),
+            link(sheet_key, now_at, _first_column(e, sheet_key))
+            if link and now_at is not None else None,
+        ])
+    return pd.DataFrame(rows, columns=[OUTSIDE.column(k).header for k in (
+        "at", "sheet", "row", "record_id", "action")] + [OUTSIDE_TEXT, OPEN_CELL])

@@ -1,7 +1,8 @@
 """Forms derived from the schema: each column type asks for its own widget.
 
 Widget values live in `st.session_state` under keys scoped to the form, so a failed save keeps
-everything the person typed; a successful save starts a fresh, empty form.
+everything the person typed; a successful save starts a fresh, empty form. A form that adds a
+record also keeps the id the record will be saved with, so saving it twice stores it once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from services.coltypes import Choice, Ref, Widget
+from services.records import new_record_id
 from services.schema import Column, Record, Sheet
 from services.text import natural_key
 from services.validation import Snapshot
@@ -25,14 +27,30 @@ def _nonce_key(form_key: str) -> str:
     return f"{form_key}::nonce"
 
 
+def _id_key(form_key: str) -> str:
+    return f"{form_key}::record-id"
+
+
 def widget_key(form_key: str, column_key: str) -> str:
     """Return the session-state key of one field of a form (tests set fields through it)."""
     return f"{form_key}::{st.session_state.get(_nonce_key(form_key), 0)}::{column_key}"
 
 
 def reset_form(form_key: str) -> None:
-    """Start the form afresh (after a successful save): new widget keys, so empty widgets."""
+    """Start the form afresh (after a successful save): empty widgets and a new record id."""
     st.session_state[_nonce_key(form_key)] = st.session_state.get(_nonce_key(form_key), 0) + 1
+    st.session_state.pop(_id_key(form_key), None)
+
+
+def form_record_id(form_key: str, sheet_key: str, snapshot: Snapshot) -> str:
+    """Return the id the form's new record will be saved with, made when the form is first drawn.
+
+    It stays until `reset_form`: pressing "Lưu" again after a save whose answer was lost finds
+    the first write by this id instead of adding a second row.
+    """
+    if _id_key(form_key) not in st.session_state:
+        st.session_state[_id_key(form_key)] = new_record_id(sheet_key, snapshot)
+    return str(st.session_state[_id_key(form_key)])
 
 
 def ref_options(column: Column, snapshot: Snapshot) -> list[str]:
@@ -118,8 +136,16 @@ def record_form(
     return values if submitted else None
 
 
-def show_problems(messages: Sequence[str], *, title: str = "Chưa lưu.") -> None:
-    """Show why a save did not happen, one line per problem, input kept in the form."""
-    if messages:
-        st.error(title + " Hãy sửa các ô sau rồi bấm lưu lại:\n\n" + "\n".join(
-            f"- {m}" for m in messages))
+def show_problems(messages: Sequence[str], *, error: str | None = None,
+                  title: str = "Chưa lưu.") -> None:
+    """Show why a save did not happen: the cells to fix, and the store's answer; input kept.
+
+    `messages` may end with `error` (a result's `messages()`); it is shown on its own, since
+    "sửa các ô sau" would send people looking for a typing mistake that is not there.
+    """
+    cells = [m for m in messages if m != error]
+    if cells:
+        st.error(title + " Hãy sửa các ô sau rồi bấm lưu lại:\n\n"
+                 + "\n".join(f"- {m}" for m in cells) + (f"\n\n{error}" if error else ""))
+    elif error:
+        st.error(f"{title} {error}")

@@ -28,7 +28,7 @@ from services.auth import Actor, require_editor
 from services.choices import MemberStatus
 from services.coltypes import Ref, is_blank
 from services.schema import ARCHIVED, ID, SHEETS, Column, Record, Sheet
-from services.store.base import Store, StoreError
+from services.store.base import Store, StoreError, WriteUnknown, new_id
 from services.text import fold, name_sort_key, natural_key, nfc
 from services.validation import (
     ROW,
@@ -384,6 +384,10 @@ class ImportPreview:
         return [p.text() for p in self.header_problems] + [
             m for r in self.rows for m in r.messages()]
 
+    def ids(self) -> dict[int, str]:
+        """Return the id each row that may be saved will be stored with, by file row."""
+        return {r.row: str(r.record[ID]) for r in self.rows if r.record is not None}
+
 
 _ORDER = {key: index for index, key in enumerate(MEMBERS.keys)}
 
@@ -407,13 +411,18 @@ def _describe(record: Mapping[str, Any]) -> str:
 
 
 def preview(snapshot: Snapshot, header: Sequence[Any], rows: Sequence[Sequence[Any]], *,
-            first_row: int = 2) -> ImportPreview:
+            first_row: int = 2, ids: Mapping[int, str] | None = None) -> ImportPreview:
     """Check every row of a roster file against the sheet's rules, without saving anything.
 
     Blank rows are skipped; row numbers are the file's (the header is row `first_row - 1`).
     Columns with a default ("Trạng thái" → Đề xuất) may be left out of the file: a proposed list
     from the Front has no status column. A missing required column is reported once, at the
     header, not on every row.
+
+    Each row that may be saved gets the id it will be stored with: the one in `ids` (by file
+    row, from an earlier preview of the same file, `ImportPreview.ids`) or a new one. Keeping
+    them makes a second press of the import button, after an unknown outcome, store nothing
+    twice.
     """
     header_row = first_row - 1
     positions, extra, found = match_header(MEMBERS, header)
@@ -432,6 +441,8 @@ def preview(snapshot: Snapshot, header: Sequence[Any], rows: Sequence[Sequence[A
         if key is not None:
             existing.setdefault(key, member)
     seen_in_file: dict[tuple[str, str, Any], int] = {}
+    kept = dict(ids or {})
+    taken = set(snapshot["members"].by_id) | set(kept.values())
 
     out: list[PreviewRow] = []
     for offset, cells in enumerate(rows):
@@ -459,7 +470,10 @@ def preview(snapshot: Snapshot, header: Sequence[Any], rows: Sequence[Sequence[A
             else:
                 seen_in_file[key] = row
         has_error = any(p.severity == Severity.ERROR for p in problems)
-        record.pop(ID, None)
+        if not has_error and row not in kept:
+            kept[row] = new_id(MEMBERS, taken)
+            taken.add(kept[row])
+        record[ID] = kept.get(row)
         out.append(PreviewRow(row, values, None if has_error else record, problems,
                               duplicate_of, blocked))
     renamed = {nfc(str(header[i])): MEMBERS.column(k).header for k, i in positions.items()
@@ -494,10 +508,14 @@ def preview_frame(result: ImportPreview) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def preview_file(snapshot: Snapshot, data: bytes, filename: str) -> ImportPreview:
-    """Read a CSV/XLSX roster file and preview it (raises `RosterFileError` if unreadable)."""
+def preview_file(snapshot: Snapshot, data: bytes, filename: str, *,
+                 ids: Mapping[int, str] | None = None) -> ImportPreview:
+    """Read a CSV/XLSX roster file and preview it (raises `RosterFileError` if unreadable).
+
+    `ids` are the rows' ids from an earlier preview of the same file (see `preview`).
+    """
     table = read_table(data, filename)
-    return preview(snapshot, table.header, table.rows, first_row=table.first_row)
+    return preview(snapshot, table.header, table.rows, first_row=table.first_row, ids=ids)
 
 
 # --- saving --------------------------------------------------------------------------------
@@ -505,11 +523,15 @@ def preview_file(snapshot: Snapshot, data: bytes, filename: str) -> ImportPrevie
 
 @dataclass
 class BatchResult:
-    """What a batch write did: the stored records, or why nothing was written."""
+    """What a batch write did: the stored records, or why nothing was written.
+
+    `unknown` says the answer was lost after the write was sent: it may have been applied.
+    """
 
     saved: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    unknown: bool = False
 
     @property
     def ok(self) -> bool:
@@ -524,7 +546,11 @@ class BatchResult:
 
 def commit(store: Store, snapshot: Snapshot, rows_to_save: Iterable[PreviewRow],
            actor: Actor) -> BatchResult:
-    """Save the confirmed rows in one write, after checking them again against `snapshot`."""
+    """Save the confirmed rows in one write, after checking them again against `snapshot`.
+
+    Each row is stored with the id the preview gave it, so committing the same rows again
+    (after an unknown outcome) adds none of them twice.
+    """
     require_editor(actor)
     chosen = list(rows_to_save)
     if not chosen:
@@ -542,14 +568,14 @@ def commit(store: Store, snapshot: Snapshot, rows_to_save: Iterable[PreviewRow],
         # The data may have changed since the preview (a group archived): check again.
         record, found = validate_record(MEMBERS.key, values, snapshot)
         problems += [replace(p, row=preview_row.row) for p in found]
-        record.pop(ID, None)
+        record[ID] = preview_row.record.get(ID)
         records.append(record)
     if problems:
         return BatchResult(problems=problems)
     try:
         saved = store.append(MEMBERS.key, records, actor.label)
     except StoreError as err:
-        return BatchResult(error=str(err))
+        return BatchResult(error=str(err), unknown=isinstance(err, WriteUnknown))
     return BatchResult(saved=saved)
 
 

@@ -9,12 +9,14 @@ import streamlit as st
 
 from services import records as saving
 from services.app import current_actor, get_snapshot, get_store, refresh
-from services.forms import record_form, reset_form, show_problems
+from services.forms import form_record_id, record_form, reset_form, show_problems
 from services.listing import find, pick_record, search
 from services.schema import ARCHIVED, ID, SHEETS, Record
+from services.store.base import StoreError
 from services.validation import Snapshot
 
 Filter = Callable[[list[Record]], list[Record]]
+CHECK_LABEL = "Kiểm tra đã lưu chưa"
 
 
 def flash(message: str) -> None:
@@ -28,6 +30,99 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+# --- a save whose answer was lost ----------------------------------------------------------
+
+
+def _unknown_key(form_key: str) -> str:
+    return f"{form_key}::unknown"
+
+
+def _verdict_key(form_key: str) -> str:
+    return f"{form_key}::verdict"
+
+
+def remember_unknown(form_key: str, error: str, sheet_key: str, record_id: str,
+                     saved_message: str) -> None:
+    """Keep a save whose outcome is unknown, so the form offers to check it until it is known.
+
+    `record_id` is one id of the write (a write lands whole or not at all); `saved_message`
+    says what was saved if the check finds it.
+    """
+    st.session_state[_unknown_key(form_key)] = (error, sheet_key, record_id, saved_message)
+
+
+def forget_unknown(form_key: str) -> None:
+    """Drop what `remember_unknown` kept (a new save of the form is under way)."""
+    st.session_state.pop(_unknown_key(form_key), None)
+    st.session_state.pop(_verdict_key(form_key), None)
+
+
+def _check_saved(form_key: str, submit_label: str, on_saved: Callable[[], None]) -> None:
+    """Read the sheet once and say whether the lost write is there (a button's callback)."""
+    pending = st.session_state.get(_unknown_key(form_key))
+    if pending is None:
+        return
+    _, sheet_key, record_id, saved_message = pending
+    try:
+        saved = saving.check_saved(get_store(), sheet_key, record_id)
+    except StoreError as err:
+        # Still unknown: keep the warning and the button, say why the check failed.
+        st.session_state[_verdict_key(form_key)] = (False, str(err))
+        return
+    forget_unknown(form_key)
+    if saved:
+        on_saved()
+        flash(f"Đã lưu: {saved_message}")
+    else:
+        st.session_state[_verdict_key(form_key)] = (
+            True, f"Chưa lưu: bấm “{submit_label}” để lưu lại; sẽ không tạo dòng trùng.")
+
+
+def show_unknown(form_key: str, submit_label: str, on_saved: Callable[[], None]) -> None:
+    """Show a save whose outcome is unknown, with a button that checks the sheet.
+
+    Not a list of cells to fix: nothing typed was wrong. `on_saved` starts the form afresh
+    when the check finds the record, as after a success.
+    """
+    if verdict := st.session_state.pop(_verdict_key(form_key), None):
+        known, message = verdict
+        if known:
+            st.info(message, icon=":material/info:")
+        else:
+            st.error(message)
+    pending = st.session_state.get(_unknown_key(form_key))
+    if pending is None:
+        return
+    st.warning(pending[0], icon=":material/cloud_sync:")
+    st.button(CHECK_LABEL, key=f"{form_key}::check", on_click=_check_saved,
+              args=(form_key, submit_label, on_saved),
+              help="Đọc lại bảng tính để biết lần lưu vừa rồi đã được ghi hay chưa.")
+
+
+def show_failure(result: saving.SaveResult, key: str, submit_label: str) -> None:
+    """Show why a change to a stored record was not saved, and the way on; input kept.
+
+    A conflict, or a lost answer, offers to read the record again. After a lost answer that
+    is the check: saving again then writes the change, or finds it already there and writes
+    nothing.
+    """
+    if result.unknown:
+        st.warning(result.error or "", icon=":material/cloud_sync:")
+        st.caption("Bấm “Tải lại dữ liệu mới nhất” để đọc lại bản ghi; nếu thay đổi chưa có, "
+                   f"bấm “{submit_label}” lần nữa (bấm lại khi đã có cũng không ghi thêm gì).")
+        st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
+                  help="Đọc lại bản ghi như hiện có trong bảng tính; những gì bạn đã gõ vẫn "
+                       "giữ nguyên.")
+        return
+    show_problems(result.messages(), error=result.error)
+    if result.conflict:
+        st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
+                  help="Đọc lại bản ghi như hiện có trong bảng tính rồi sửa lại.")
+
+
+# --- add, edit, archive --------------------------------------------------------------------
+
+
 def add_form(sheet_key: str, snapshot: Snapshot, form_key: str, *,
              columns: Sequence[str] | None = None, initial: Mapping[str, Any] | None = None,
              options: Mapping[str, Sequence[str]] | None = None,
@@ -35,23 +130,35 @@ def add_form(sheet_key: str, snapshot: Snapshot, form_key: str, *,
              submit_label: str = "Lưu", success: Callable[[Record], str] | None = None) -> None:
     """Draw a form that validates and appends one record; keep the input if saving fails.
 
-    `fixed` holds values the form does not ask for (a new registration's status, say).
+    `fixed` holds values the form does not ask for (a new registration's status, say). The
+    record's id is made when the form is first drawn, so saving again after an unknown outcome
+    cannot add a second row.
     """
     sheet = SHEETS[sheet_key]
+    record_id = form_record_id(form_key, sheet_key, snapshot)
     values = record_form(sheet, snapshot, form_key, columns=columns, initial=initial,
                          options=options, submit_label=submit_label)
     if values is None:
+        show_unknown(form_key, submit_label, lambda: reset_form(form_key))
         return
+    forget_unknown(form_key)
     with st.spinner("Đang lưu…"):
         result = saving.create(get_store(), snapshot, sheet_key, {**values, **(fixed or {})},
-                               current_actor())
-    if not result.ok:
-        show_problems(result.messages())
+                               current_actor(), record_id=record_id)
+    if result.unknown:
+        typed = values.get(sheet.label_column) if sheet.label_column else None
+        remember_unknown(form_key, result.error or "", sheet_key, record_id,
+                         f"{sheet.noun} mới" + (f" “{typed}”" if typed else "")
+                         + f" đã có trong bảng {sheet.title}.")
+        show_unknown(form_key, submit_label, lambda: reset_form(form_key))
         return
-    refresh()
+    if not result.ok or result.record is None:
+        show_problems(result.messages(), error=result.error)
+        return
+    # No re-read: the cached snapshot follows the app's own writes.
     reset_form(form_key)
-    label = sheet.label_of(result.record) if sheet.label_column and result.record else ""
-    flash(success(result.record) if success and result.record else
+    label = sheet.label_of(result.record) if sheet.label_column else ""
+    flash(success(result.record) if success else
           f"Đã lưu {sheet.noun} mới" + (f": {label}." if label else "."))
     st.rerun()
 
@@ -71,15 +178,19 @@ def edit_form(sheet_key: str, snapshot: Snapshot, record: Record, form_key: str,
         result = saving.edit(get_store(), snapshot, sheet_key, record[ID], values, record,
                              current_actor())
     if not result.ok:
-        show_problems(result.messages())
-        if result.conflict:
-            st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
-                      help="Đọc lại bản ghi như hiện có trong bảng tính rồi sửa lại.")
+        show_failure(result, key, submit_label)
         return
-    refresh()
     reset_form(key)
     flash(f"Đã lưu thay đổi của {sheet.noun}.")
     st.rerun()
+
+
+def _write_failed(result: saving.SaveResult, fallback: str) -> None:
+    """Say why an archive or a restore did not happen (a lost answer is not an error)."""
+    if result.unknown:
+        st.warning(result.error or fallback, icon=":material/cloud_sync:")
+    else:
+        st.error(result.error or "\n".join(result.messages()) or fallback)
 
 
 def archive_button(sheet_key: str, record: Record, key: str) -> None:
@@ -89,9 +200,8 @@ def archive_button(sheet_key: str, record: Record, key: str) -> None:
     if st.button("Lưu trữ", key=f"{key}-archive", disabled=not confirm):
         result = saving.archive(get_store(), sheet_key, record[ID], record, current_actor())
         if not result.ok:
-            st.error(result.error or "Không lưu trữ được.")
+            _write_failed(result, "Không lưu trữ được.")
             return
-        refresh()
         flash(f"Đã lưu trữ {sheet.noun}. Bản ghi vẫn còn trong bảng tính, cột “Lưu trữ”.")
         st.rerun()
 
@@ -101,12 +211,10 @@ def restore_button(sheet_key: str, record: Record, key: str) -> None:
     sheet = SHEETS[sheet_key]
     st.info(f"{sheet.noun.capitalize()} này đã được lưu trữ.", icon=":material/inventory_2:")
     if st.button("Khôi phục", key=f"{key}-restore"):
-        result = saving.edit(get_store(), get_snapshot(), sheet_key, record[ID],
-                             {ARCHIVED: False}, record, current_actor())
+        result = saving.restore(get_store(), sheet_key, record[ID], record, current_actor())
         if not result.ok:
-            st.error("\n".join(result.messages()))
+            _write_failed(result, "Không khôi phục được.")
             return
-        refresh()
         flash(f"Đã khôi phục {sheet.noun}.")
         st.rerun()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import gspread
 import pytest
+import requests
 from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import BackOffHTTPClient
 from gspread.utils import ValueInputOption, ValueRenderOption
@@ -16,6 +17,7 @@ from gspread.utils import ValueInputOption, ValueRenderOption
 from tests.fakes.sheets_api import (
     FORMULA_PLACEHOLDER,
     FakeSheetsServer,
+    RequestRecord,
     gspread_client,
     rewrite_google_url,
 )
@@ -52,8 +54,20 @@ def sid(fake: FakeSheetsServer) -> str:
     )
 
 
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        # The fake lives on loopback; HTTP(S)_PROXY from the environment must not intercept it.
+        session.trust_env = False
+        yield session
+
+
 def _api_error(excinfo: pytest.ExceptionInfo[APIError]) -> dict:
     return dict(excinfo.value.error)
+
+
+def _column(fake: FakeSheetsServer, sid: str, tab: str, index: int = 0) -> list:
+    return [row[index] if len(row) > index else "" for row in fake.get_values(sid, tab)]
 
 
 # ---- wiring -------------------------------------------------------------------------------
@@ -667,3 +681,450 @@ def test_spreadsheets_create_endpoint(fake: FakeSheetsServer, gc: gspread.Client
     assert res["properties"]["locale"] == "vi_VN"
     assert [s["properties"]["title"] for s in res["sheets"]] == ["Dữ liệu"]
     assert fake.tabs(res["spreadsheetId"]) == ["Dữ liệu"]
+
+
+# ---- batchUpdate's updatedSpreadsheet (verified writes) ------------------------------------
+
+
+def _cell(text: str) -> dict:
+    value = {"stringValue": text}
+    return {"userEnteredValue": value, "effectiveValue": value, "formattedValue": text}
+
+
+def test_updated_spreadsheet_has_grid_data_of_response_ranges_after_the_requests(
+    gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    res = sh.batch_update({
+        "requests": [{"updateCells": {
+            "start": {"sheetId": 0, "rowIndex": 4, "columnIndex": 0},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": "Chi"}}]}],
+            "fields": "userEnteredValue",
+        }}],
+        "includeSpreadsheetInResponse": True,
+        "responseIncludeGridData": True,
+        "responseRanges": ["'Học viên'!A5:K5", "'Học viên'!A:A", "'Học viên'!7:7",
+                           "'Học viên'!D2"],
+    })
+    assert res["replies"] == [{}]
+    updated = res["updatedSpreadsheet"]
+    assert updated["spreadsheetId"] == sid
+    assert updated["properties"]["title"] == "Quản trị"
+    # Like spreadsheets.get with ranges: only the sheets the ranges name are returned.
+    [sheet] = updated["sheets"]
+    assert sheet["properties"]["title"] == "Học viên"
+    assert sheet["properties"]["gridProperties"] == {"rowCount": 1000, "columnCount": 26}
+    assert sheet["data"] == [
+        {"startRow": 4, "rowData": [{"values": [_cell("Chi")]}]},
+        # Whole column: startRow 0 is omitted, the empty row 4 is {} and trailing rows are cut.
+        {"rowData": [{"values": [_cell(t)]} if t else {} for t in ("Tên", "An", "Bình", "",
+                                                                    "Chi")]},
+        {"startRow": 6},  # a range with no data has no rowData at all
+        {"startRow": 1, "startColumn": 3, "rowData": [{"values": [{
+            "userEnteredValue": {"numberValue": JULY_4_2024},
+            "effectiveValue": {"numberValue": JULY_4_2024},
+            "formattedValue": "7/4/2024",
+            "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "M/d/yyyy"}},
+        }]}]},
+    ]
+
+
+def test_updated_spreadsheet_without_grid_data_or_ranges(
+    gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    borders = [{"updateBorders": {"range": {"sheetId": 0}}}]
+    assert "updatedSpreadsheet" not in sh.batch_update({"requests": borders})
+    whole = sh.batch_update({"requests": borders, "includeSpreadsheetInResponse": True})
+    assert [s["properties"]["title"] for s in whole["updatedSpreadsheet"]["sheets"]] == [
+        "Học viên", VN_TAB
+    ]
+    assert all("data" not in s for s in whole["updatedSpreadsheet"]["sheets"])
+    named = sh.batch_update({"requests": borders, "includeSpreadsheetInResponse": True,
+                             "responseRanges": [f"{VN_TAB_A1}!A1:B2"]})
+    assert named["updatedSpreadsheet"]["sheets"] == [
+        {"properties": whole["updatedSpreadsheet"]["sheets"][1]["properties"]}
+    ]
+    everything = sh.batch_update({"requests": borders, "includeSpreadsheetInResponse": True,
+                                  "responseIncludeGridData": True})
+    data = [s["data"] for s in everything["updatedSpreadsheet"]["sheets"]]
+    assert len(data[0][0]["rowData"]) == 3
+    assert data[1] == [{"rowData": [{"values": [_cell("Cột A"), _cell("Cột B")]}]}]
+
+
+def test_batch_update_field_mask_trims_the_reply_and_decides_grid_data(
+    gc: gspread.Client, sid: str
+) -> None:
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{sid}:batchUpdate"
+    body = {
+        "requests": [{"updateCells": {
+            "range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2,
+                      "startColumnIndex": 1, "endColumnIndex": 2},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": "0999"}}]}],
+            "fields": "userEnteredValue",
+        }}],
+        "includeSpreadsheetInResponse": True,
+        "responseIncludeGridData": False,  # ignored: the field mask names the grid data
+        "responseRanges": ["'Học viên'!B2"],
+    }
+    fields = "updatedSpreadsheet(sheets(properties(title),data(startRow,rowData(values(" \
+             "userEnteredValue)))))"
+    res = gc.http_client.request("post", url, json=body, params={"fields": fields}).json()
+    assert res == {"updatedSpreadsheet": {"sheets": [{
+        "properties": {"title": "Học viên"},
+        "data": [{"startRow": 1, "rowData": [{"values": [
+            {"userEnteredValue": {"stringValue": "0999"}}
+        ]}]}],
+    }]}}
+    fields = "replies,updatedSpreadsheet.sheets.properties"
+    no_grid = gc.http_client.request("post", url, json=body, params={"fields": fields}).json()
+    assert no_grid == {"replies": [{}], "updatedSpreadsheet": {"sheets": [
+        {"properties": no_grid["updatedSpreadsheet"]["sheets"][0]["properties"]}
+    ]}}
+
+
+def test_bad_response_range_fails_the_batch_update_and_applies_nothing(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    with pytest.raises(APIError) as excinfo:
+        sh.batch_update({
+            "requests": [{"addSheet": {"properties": {"title": "Tạm"}}}],
+            "includeSpreadsheetInResponse": True,
+            "responseRanges": ["'Không có'!A1"],
+        })
+    assert excinfo.value.code == 400
+    assert "Unable to parse range" in _api_error(excinfo)["message"]
+    assert fake.tabs(sid) == ["Học viên", VN_TAB]
+
+
+# ---- answer size: prettyPrint, response_bytes, max_response_bytes ---------------------------
+
+
+def test_pretty_print_false_answers_compact_json_and_sizes_are_logged(
+    fake: FakeSheetsServer, http: requests.Session, sid: str
+) -> None:
+    url = f"{fake.base_url}/v4/spreadsheets/{sid}/values:batchGet"
+    params = {"ranges": ["'Học viên'!A1:E3"]}
+    fake.reset_log()
+    default = http.get(url, params=params)
+    compact = http.get(url, params={**params, "prettyPrint": "false"})
+    assert default.json() == compact.json()
+    assert b'": ' in default.content
+    assert b'": ' not in compact.content and b", " not in compact.content
+    assert b"\n" not in compact.content
+    assert [r.response_bytes for r in fake.requests] == [
+        len(default.content), len(compact.content)
+    ]
+    assert len(compact.content) < len(default.content)
+    missing = http.get(url, params={"ranges": "'Không có'!A1", "prettyPrint": "false"})
+    assert missing.status_code == 400
+    assert fake.requests[-1].response_bytes == len(missing.content) > 0
+    assert b'{"error":{"code":400,' in missing.content
+
+
+def test_max_response_bytes_rejects_too_large_reads_only(
+    http: requests.Session,
+) -> None:
+    with FakeSheetsServer(max_response_bytes=400) as fake:
+        rows = [["Tên", "SĐT"]] + [[f"Người {i}", f"09{i:08d}"] for i in range(40)]
+        sid = fake.create_spreadsheet("Lớn", {"Dữ liệu": rows})
+        sh = gspread_client(fake.base_url).open_by_key(sid)
+        assert sh.values_get("'Dữ liệu'!A1:B2")["values"] == rows[:2]
+        for read in (
+            lambda: sh.values_batch_get(["'Dữ liệu'!A:B"]),
+            lambda: sh.values_get("'Dữ liệu'!A:B"),
+            lambda: sh.fetch_sheet_metadata(params={"includeGridData": "true"}),
+        ):
+            with pytest.raises(APIError) as excinfo:
+                read()
+            error = _api_error(excinfo)
+            assert (excinfo.value.code, error["status"]) == (400, "INVALID_ARGUMENT")
+            assert error["message"].startswith("Response too large")
+        # Writes are not capped, even when they echo the values back.
+        ws = sh.worksheet("Dữ liệu")
+        ws.update(rows, "A1", include_values_in_response=True)
+        assert fake.requests[-1].status == 200 and fake.requests[-1].response_bytes > 400
+        # The cap counts the bytes actually sent, so a compact answer can fit where another
+        # would not.
+        url = f"{fake.base_url}/v4/spreadsheets/{sid}/values/%27D%E1%BB%AF%20li%E1%BB%87u%27!A1:B9"
+        fake.max_response_bytes = len(http.get(url, params={"prettyPrint": "false"}).content)
+        assert http.get(url, params={"prettyPrint": "false"}).status_code == 200
+        assert http.get(url).status_code == 400
+        fake.clear_faults()
+        assert fake.max_response_bytes == 400
+
+
+# ---- people editing in the browser ---------------------------------------------------------
+
+
+MIXED = [["Tên", "Số"], ["chi", 2], ["Bình", 10], [None, 7], [5, 1], ["an", 3], [True, 4]]
+
+
+def test_sort_rows_orders_numbers_text_booleans_and_blanks_last(fake: FakeSheetsServer) -> None:
+    sid = fake.create_spreadsheet("Sắp xếp", {"S": MIXED})
+    fake.sort_rows(sid, "S", 0)
+    assert fake.get_values(sid, "S") == [
+        ["Tên", "Số"], [5, 1], ["an", 3], ["Bình", 10], ["chi", 2], [True, 4], ["", 7]
+    ]
+    fake.sort_rows(sid, "S", 0, descending=True)
+    assert fake.get_values(sid, "S") == [
+        ["Tên", "Số"], [True, 4], ["chi", 2], ["Bình", 10], ["an", 3], [5, 1], ["", 7]
+    ]
+    fake.sort_rows(sid, "S", 1)  # numbers compare as numbers: 7 before 10
+    assert _column(fake, sid, "S", 1) == ["Số", 1, 2, 3, 4, 7, 10]
+    fake.sort_rows(sid, "S", 1, descending=True, first_row=4)
+    assert _column(fake, sid, "S", 1) == ["Số", 1, 2, 10, 7, 4, 3]
+
+
+def test_sort_rows_moves_values_formats_notes_and_validation(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "0912345678"}]}}
+    sh.batch_update({"requests": [
+        {"updateCells": {"start": {"sheetId": 0, "rowIndex": 1}, "fields": "note",
+                         "rows": [{"values": [{"note": "ghi chú của An"}]}]}},
+        {"setDataValidation": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2,
+                                         "startColumnIndex": 1, "endColumnIndex": 2},
+                               "rule": rule}},
+    ]})
+    fake.sort_rows(sid, "Học viên", 0, descending=True)
+    assert _column(fake, sid, "Học viên") == ["Tên", "Bình", "An"]
+    ws = sh.worksheet("Học viên")
+    assert ws.get_all_values()[1:] == [
+        ["Bình", "0123", "7", "4/7/2024", "FALSE"],
+        ["An", "0912345678", "12.5", "7/4/2024", "TRUE"],
+    ]
+    assert fake.number_format(sid, "Học viên", "D3") == {"type": "DATE", "pattern": "M/d/yyyy"}
+    assert ws.get_note("A3") == "ghi chú của An"
+    assert ws.get_note("A2") == ""
+    assert fake.data_validation(sid, "Học viên", "B3") == rule
+    assert fake.data_validation(sid, "Học viên", "B2") is None
+
+
+def test_insert_rows_blank_or_with_raw_values_shift_rows_down(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    fake.insert_rows(sid, "Học viên", 3, [["Mới", "0900", "=1+1"]])
+    assert _column(fake, sid, "Học viên") == ["Tên", "An", "Mới", "Bình"]
+    assert fake.cell(sid, "Học viên", "B3") == "0900"
+    assert not fake.is_formula(sid, "Học viên", "C3")  # RAW, as typed into the API
+    fake.insert_rows(sid, "Học viên", 2, count=2)
+    assert _column(fake, sid, "Học viên") == ["Tên", "", "", "An", "Mới", "Bình"]
+    assert fake.number_format(sid, "Học viên", "D6") == {"type": "DATE", "pattern": "M/d/yyyy"}
+    assert fake.sheet_properties(sid, "Học viên")["gridProperties"]["rowCount"] == 1003
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    assert ws.get("A4:A6") == [["An"], ["Mới"], ["Bình"]]
+
+
+def test_delete_rows_shifts_rows_up(fake: FakeSheetsServer, sid: str) -> None:
+    fake.insert_rows(sid, "Học viên", 2, [["X"], ["Y"]])
+    fake.delete_rows(sid, "Học viên", 2, count=2)
+    assert _column(fake, sid, "Học viên") == ["Tên", "An", "Bình"]
+    fake.delete_rows(sid, "Học viên", 2)
+    assert fake.get_values(sid, "Học viên")[1][:2] == ["Bình", "0123"]
+    assert fake.number_format(sid, "Học viên", "D2") == {"type": "DATE", "pattern": "M/d/yyyy"}
+    assert fake.sheet_properties(sid, "Học viên")["gridProperties"]["rowCount"] == 999
+
+
+def test_type_row_keeps_the_cells_after_the_typed_values(
+    fake: FakeSheetsServer, sid: str
+) -> None:
+    fake.type_row(sid, "Học viên", 2, ["Anh", None, ""])
+    assert fake.get_values(sid, "Học viên")[1] == ["Anh", "0912345678", "", JULY_4_2024, True]
+    fake.type_row(sid, "Học viên", 5, ["0123"])
+    assert fake.cell(sid, "Học viên", "A5") == "0123"
+    fake.type_row(sid, "Học viên", 5, ["0123"], value_input_option="USER_ENTERED")
+    assert fake.cell(sid, "Học viên", "A5") == 123
+
+
+def test_move_row_puts_the_row_at_its_new_number(fake: FakeSheetsServer) -> None:
+    sid = fake.create_spreadsheet("Kéo", {"M": [["h"], ["a"], ["b"], ["c"], ["d"]]})
+    fake.move_row(sid, "M", 2, 4)
+    assert _column(fake, sid, "M") == ["h", "b", "c", "a", "d"]
+    fake.move_row(sid, "M", 5, 2)
+    assert _column(fake, sid, "M") == ["h", "d", "b", "c", "a"]
+    fake.move_row(sid, "M", 3, 3)
+    assert _column(fake, sid, "M") == ["h", "d", "b", "c", "a"]
+
+
+def test_move_dimension_and_sort_range_requests(
+    fake: FakeSheetsServer, gc: gspread.Client
+) -> None:
+    sid = fake.create_spreadsheet("API", {"S": [["h1", "h2", "ghi"], ["b", 2, "một"],
+                                                ["a", 1, "hai"]]})
+    sh = gc.open_by_key(sid)
+    # sortRange with column bounds moves only those columns.
+    sh.batch_update({"requests": [{"sortRange": {
+        "range": {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 2},
+        "sortSpecs": [{"dimensionIndex": 0, "sortOrder": "ASCENDING"}],
+    }}]})
+    assert fake.get_values(sid, "S") == [["h1", "h2", "ghi"], ["a", 1, "một"], ["b", 2, "hai"]]
+    sh.batch_update({"requests": [{"moveDimension": {
+        "source": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+        "destinationIndex": 3,
+    }}]})
+    assert fake.get_values(sid, "S")[0] == ["h2", "ghi", "h1"]
+    with pytest.raises(APIError) as excinfo:
+        sh.batch_update({"requests": [{"moveDimension": {
+            "source": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 2},
+            "destinationIndex": 1,
+        }}]})
+    assert "inside the source range" in _api_error(excinfo)["message"]
+
+
+def test_editing_a_missing_tab_or_outside_the_grid_raises(
+    fake: FakeSheetsServer, sid: str
+) -> None:
+    with pytest.raises(KeyError):
+        fake.sort_rows(sid, "Không có", 0)
+    with pytest.raises(ValueError, match="past the end"):
+        fake.delete_rows(sid, "Học viên", 1000, count=5)
+    with pytest.raises(ValueError, match="past the end"):
+        fake.insert_rows(sid, "Học viên", 1005)
+    assert _column(fake, sid, "Học viên") == ["Tên", "An", "Bình"]
+
+
+# ---- race windows: hooks, slow requests, lost answers --------------------------------------
+
+
+def test_before_hook_edits_between_the_apps_read_and_its_write(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    row = [r[0] for r in ws.get_all_values()].index("An") + 1
+    seen: list[RequestRecord] = []
+
+    def person_sorts(record: RequestRecord) -> None:
+        seen.append(record)
+        fake.sort_rows(sid, "Học viên", 0, descending=True)
+
+    fake.before("values.update", person_sorts)
+    ws.update([["0999"]], f"B{row}")
+    # The person's sort landed first, so the app's write hit Bình's row, not An's.
+    assert fake.get_values(sid, "Học viên")[1][:2] == ["Bình", "0999"]
+    assert fake.get_values(sid, "Học viên")[2][:2] == ["An", "0912345678"]
+    assert [(r.operation, r.body["values"]) for r in seen] == [("values.update", [["0999"]])]
+    assert seen[0].status == 200  # the same record, completed after the hook
+    ws.update([["0888"]], f"B{row}")  # times=1: the hook is spent
+    assert _column(fake, sid, "Học viên", 1) == ["SĐT", "0888", "0912345678"]
+
+
+def test_before_hook_times_and_kind_filters(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    calls: list[str] = []
+    fake.before(None, lambda r: calls.append(f"read {r.operation}"), times=None, kind="read")
+    fake.before("values.append", lambda r: calls.append("append"), times=2)
+    ws = sh.worksheet(VN_TAB)
+    for _ in range(3):
+        ws.append_row(["x"])
+    ws.acell("A1")
+    assert calls == ["read spreadsheets.get", "append", "append", "read values.get"]
+    fake.clear_hooks()
+    ws.acell("A1")
+    assert len(calls) == 4
+
+
+def test_before_hook_runs_without_the_data_lock(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    finished: list[bool] = []
+
+    def person_in_another_thread(record: RequestRecord) -> None:
+        # Another thread would block here if the request's thread held the data lock.
+        other = threading.Thread(target=fake.type_row, args=(sid, "Học viên", 4, ["Chi"]))
+        other.start()
+        other.join(timeout=5)
+        finished.append(not other.is_alive())
+
+    fake.before("values.get", person_in_another_thread)
+    assert ws.get("A4") == [["Chi"]]
+    assert finished == [True]
+
+
+def test_hook_error_fails_the_request_with_500_and_is_kept(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    fake.before("values.get", lambda r: fake.sort_rows(sid, "Không có", 0))
+    with pytest.raises(APIError) as excinfo:
+        ws.acell("A1")
+    assert excinfo.value.code == 500
+    assert "hook failed" in _api_error(excinfo)["message"]
+    assert [type(e) for e in fake.hook_errors] == [KeyError]
+    fake.clear_hooks()
+    assert fake.hook_errors == []
+
+
+def test_clear_faults_also_removes_hooks_slowdowns_and_lost_answers(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    ws = gc.open_by_key(sid).worksheet("Học viên")
+    calls: list[RequestRecord] = []
+    fake.before(None, calls.append, times=None)
+    fake.slow(None, 5.0)
+    fake.lose_answer(None, times=None)
+    fake.clear_faults()
+    started = time.perf_counter()
+    assert ws.acell("A1").value == "Tên"
+    assert time.perf_counter() - started < 2
+    assert calls == []
+
+
+def test_rules_reject_unknown_operations_kinds_and_times(fake: FakeSheetsServer) -> None:
+    with pytest.raises(ValueError, match="unknown operation"):
+        fake.before("values.batch_get", lambda r: None)
+    with pytest.raises(ValueError, match="kind"):
+        fake.slow(None, 1.0, kind="reads")
+    with pytest.raises(ValueError, match="times"):
+        fake.lose_answer("values.update", times=0)
+
+
+def test_slow_delays_only_matching_requests(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    fake.slow("values.batchGet", 0.3, times=1)
+
+    def timed(call: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        call()
+        return time.perf_counter() - started
+
+    assert timed(lambda: sh.values_get("'Học viên'!A1")) < 0.3
+    assert timed(lambda: sh.values_batch_get(["'Học viên'!A1"])) >= 0.3
+    assert timed(lambda: sh.values_batch_get(["'Học viên'!A1"])) < 0.3
+
+
+def test_lose_answer_applies_the_write_then_hangs_up(
+    fake: FakeSheetsServer, http: requests.Session, sid: str
+) -> None:
+    url = f"{fake.base_url}/v4/spreadsheets/{sid}/values/A9"
+    fake.reset_log()
+    fake.lose_answer("values.update")
+    with pytest.raises(requests.ConnectionError):
+        http.put(url, params={"valueInputOption": "RAW"}, json={"values": [["đã ghi"]]})
+    assert fake.cell(sid, "Học viên", "A9") == "đã ghi"
+    [record] = fake.requests
+    assert (record.status, record.answer_lost, record.response_bytes) == (200, True, 0)
+    # Only the answer was lost: the next request on the same session is answered.
+    again = http.put(url, params={"valueInputOption": "RAW"}, json={"values": [["lần 2"]]})
+    assert again.status_code == 200
+    assert fake.requests[-1].answer_lost is False
+    assert fake.cell(sid, "Học viên", "A9") == "lần 2"
+
+
+def test_lose_answer_reaches_gspread_as_a_connection_error_after_one_send(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    fake.reset_log()
+    fake.lose_answer("spreadsheets.batchUpdate")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sh.batch_update({"requests": [{"addSheet": {"properties": {"title": "Mới"}}}]})
+    assert fake.tabs(sid) == ["Học viên", VN_TAB, "Mới"]
+    assert fake.count(kind="write") == 1  # neither gspread nor urllib3 sent it again

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.bootstrap import fill
-from services.changes import AUDIT, filter_audit
+from services.changes import AUDIT, AUDIT_PAGE, filter_audit
 from services.choices import Role
 from services.clock import VN_TZ, today
 from services.export import csv_bytes
@@ -96,7 +96,9 @@ def test_picking_an_audit_row_shows_a_table_of_column_before_after(edited: Path)
     assert list(detail.columns) == ["Cột", "Trước", "Sau"]
     assert detail.to_dict("records") == [{"Cột": "Người phụ trách", "Trước": "",
                                           "Sau": "Bà Năm"}]
-    assert any("Sửa · Đơn vị" in h.value for h in at.subheader)
+    assert any(h.value == "Chi tiết dòng nhật ký" for h in at.subheader)
+    assert at.text[0].value.startswith("Sửa · Đơn vị · ")  # stored text, never Markdown
+    assert f"{EDITOR[0]}, lúc " in at.text[0].value
 
 
 def test_filters_by_person_action_sheet_search_and_dates(edited: Path) -> None:
@@ -132,10 +134,39 @@ def test_filters_by_person_action_sheet_search_and_dates(edited: Path) -> None:
 def test_audit_offers_a_csv_of_the_rows_shown(edited: Path) -> None:
     at = audit_page()
     assert [b.label for b in at.get("download_button")] == ["Tải CSV"]
-    entries = SqlStore(f"sqlite:///{edited}").snapshot()["audit"].records
+    entries = SqlStore(f"sqlite:///{edited}").read_sheet("audit").records
     text = csv_bytes(AUDIT, filter_audit(entries, actors=[EDITOR[0]])).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Mã,Thời điểm,Người thực hiện")
     assert "Bà Năm" in text and OLD_ENTRY["record_id"] not in text
+
+
+def _caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if "dòng nhật ký đã tải" in c.value)
+
+
+def test_audit_reads_a_page_at_a_time_and_xem_cu_hon_loads_the_older_rows(ward: Path) -> None:
+    store = SqlStore(f"sqlite:///{ward}")
+    start = datetime(2025, 6, 1, 8, 0, tzinfo=VN_TZ)
+    store.load({"audit": [{**OLD_ENTRY, ID: f"NK-bulk{i:04d}", "record_id": f"DV-{i}",
+                           "at": start + timedelta(minutes=i)} for i in range(AUDIT_PAGE + 50)]})
+    total = len(store.read_sheet("audit").records)
+    store.engine.dispose()
+    at = audit_page()
+    assert len(listed(at)) == AUDIT_PAGE
+    assert _caption(at).startswith(f"{AUDIT_PAGE} / {AUDIT_PAGE} dòng nhật ký đã tải")
+    assert "Còn dòng cũ hơn" in _caption(at)
+    # Filters apply to what is loaded: the oldest row is not there yet.
+    at.text_input(key="audit-search").input(OLD_ENTRY["record_id"]).run()
+    assert "hoặc bấm “Xem cũ hơn”" in at.info[0].value
+    at.text_input(key="audit-search").input("").run()
+
+    click(at, "Xem cũ hơn")
+    rows = listed(at)
+    assert len(rows) == total and len({r["Mã bản ghi"] for r in rows}) > AUDIT_PAGE
+    assert "Đã tải toàn bộ nhật ký." in _caption(at)
+    assert not [b for b in at.button if b.label == "Xem cũ hơn"]
+    at.text_input(key="audit-search").input(OLD_ENTRY["record_id"]).run()
+    assert [r["Mã bản ghi"] for r in listed(at)] == [OLD_ENTRY["record_id"]]
 
 
 def test_users_page_explains_the_roles_and_adds_a_user_who_can_then_edit(ward: Path) -> None:

@@ -18,11 +18,17 @@ import streamlit as st
 from services.choices import Field, ModelKind, RegistrationStatus, UnitKind
 from services.coltypes import to_serial
 from services.config import Backend, Settings
+from services.schema import SHEETS
 from services.sheet_setup import setup_spreadsheet
-from services.store.base import BackendUnavailable, ConflictError, SetupError, StoreError
+from services.store.base import (
+    WRITE_UNKNOWN,
+    BackendUnavailable,
+    ConflictError,
+    SetupError,
+    StoreError,
+)
 from services.store.gsheets import (
     OVERLOADED,
-    WRITE_UNKNOWN,
     GSheetsStore,
     RetryPolicy,
     SheetsHTTPClient,
@@ -99,7 +105,10 @@ def test_cold_snapshot_is_one_read_plus_one_metadata_read(fake: FakeSheetsServer
     batch = fake.requests[0]
     assert batch.param("valueRenderOption") == "UNFORMATTED_VALUE"
     assert batch.param("dateTimeRenderOption") == "SERIAL_NUMBER"
-    assert len(batch.query["ranges"]) == 9  # every tab in the one request
+    # Every tab of the snapshot in the one request; of the audit trail only its header rows.
+    ranges = batch.query["ranges"]
+    assert len(ranges) == len(SHEETS)
+    assert [r for r in ranges if "Nhật ký" in r] == ["'Nhật ký thay đổi'!1:10"]
 
 
 def test_append_is_exactly_one_write_and_no_read(fake: FakeSheetsServer) -> None:

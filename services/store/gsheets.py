@@ -14,10 +14,12 @@ the row no longer holds what the person edited from. User text is always sent as
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -27,10 +29,10 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from tenacity import (
+    RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    stop_before_delay,
     wait_random_exponential,
 )
 
@@ -44,15 +46,21 @@ from services.coltypes import (
     Year,
     is_blank,
 )
-from services.schema import ARCHIVED, ID, SHEETS, Column, Record, Sheet
+from services.schema import ID, SHEETS, Column, Record, Sheet
 from services.store.base import (
+    WRITE_UNKNOWN,
     BackendUnavailable,
     SetupError,
     Store,
     StoreError,
+    Update,
+    WriteUnknown,
+    Written,
     audit_record,
     changed_columns,
     conflict,
+    duplicates,
+    edit_action,
     not_found,
     with_ids,
 )
@@ -62,9 +70,11 @@ from services.validation import (
     RawTable,
     Severity,
     Snapshot,
+    Table,
     match_header,
     parse_values,
     validate_snapshot,
+    validate_table,
 )
 
 if TYPE_CHECKING:
@@ -81,9 +91,8 @@ OVERLOADED = ("Google Sheets đang quá tải hoặc không phản hồi; chưa 
               "vẫn còn trong biểu mẫu — hãy thử lại sau ít phút.")
 READ_FAILED = ("Google Sheets đang quá tải hoặc không phản hồi nên chưa đọc được dữ liệu; hãy thử "
                "lại sau ít phút.")
-WRITE_UNKNOWN = ("Google Sheets không trả lời kịp nên không rõ lần lưu vừa rồi đã được ghi hay "
-                 "chưa. Dữ liệu bạn đã nhập vẫn còn trong biểu mẫu: hãy bấm “Làm mới dữ liệu”, "
-                 "kiểm tra bảng, rồi chỉ lưu lại nếu bản ghi chưa có (tránh ghi trùng).")
+OUT_OF_TIME = ("Google Sheets trả lời quá chậm nên đã dừng sau {seconds:g} giây; chưa lưu gì. Dữ "
+               "liệu bạn đã nhập vẫn còn trong biểu mẫu — hãy thử lại sau ít phút.")
 # Every cell the app writes carries its value and its column's number format, nothing else.
 CELL_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
 HEADER_FIELDS = "userEnteredValue,userEnteredFormat.textFormat.bold"
@@ -116,6 +125,10 @@ class WriteOutcomeUnknown(Exception):
     """A write timed out or lost its connection after being sent: it may have been applied."""
 
 
+class OutOfTime(Exception):
+    """The operation's deadline passed before a request could be sent."""
+
+
 _RETRY_STATUSES = frozenset({408, 429})
 
 
@@ -129,7 +142,11 @@ def _retryable(error: BaseException) -> bool:
 
 
 class SheetsHTTPClient(HTTPClient):
-    """gspread's HTTP client with a base URL, a per-request timeout and bounded retries."""
+    """gspread's HTTP client with a base URL, compact answers and bounded retries.
+
+    `deadline` bounds a whole operation, not each request: inside `budget()` every request,
+    retry and wait of one save or one page load shares it, and no request waits past it.
+    """
 
     def __init__(self, auth: Credentials, session: requests.Session | None = None, *,
                  base_url: str = "", timeout: float = 20.0, deadline: float = 60.0,
@@ -141,18 +158,37 @@ class SheetsHTTPClient(HTTPClient):
         self.deadline = deadline
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
+        self._local = threading.local()
         if self.base_url and _is_loopback(self.base_url):
             # A local fake or proxy: HTTP(S)_PROXY from the environment must not intercept it.
             self.session.trust_env = False
+
+    @contextmanager
+    def budget(self) -> Iterator[None]:
+        """Share one deadline among every request sent inside (the outermost budget wins)."""
+        if getattr(self._local, "until", None) is not None:
+            yield
+            return
+        self._local.until = time.monotonic() + self.deadline
+        try:
+            yield
+        finally:
+            self._local.until = None
 
     def request(self, method: str, endpoint: str, params: Any = None, data: Any = None,
                 json: Any = None, files: Any = None, headers: Any = None) -> requests.Response:
         """Send one API call, retrying overload answers until the attempts or deadline run out."""
         url = rewrite_google_url(endpoint, self.base_url) if self.base_url else endpoint
+        # Compact JSON: a big read is a third smaller without Google's indentation.
+        params = {**(params or {}), "prettyPrint": "false"}
         idempotent = method.upper() == "GET"
-        started = time.monotonic()
+        until = getattr(self._local, "until", None) or time.monotonic() + self.deadline
+
+        def out_of_time(state: RetryCallState) -> bool:
+            return time.monotonic() + (state.upcoming_sleep or 0.0) >= until
+
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.attempts) | stop_before_delay(self.deadline),
+            stop=stop_after_attempt(self.policy.attempts) | out_of_time,
             wait=wait_random_exponential(multiplier=self.policy.first_wait,
                                          max=self.policy.max_wait),
             retry=retry_if_exception(_retryable),
@@ -161,9 +197,11 @@ class SheetsHTTPClient(HTTPClient):
         )
         for attempt in retrying:
             with attempt:
-                # Never wait on one request past the overall deadline.
-                left = self.deadline - (time.monotonic() - started)
-                timeout = max(0.1, min(self.request_timeout, left))
+                left = until - time.monotonic()
+                if left <= 0.05:
+                    raise OutOfTime()
+                # Never wait on one request past the operation's deadline.
+                timeout = min(self.request_timeout, left)
                 try:
                     response = self.session.request(method=method, url=url, params=params,
                                                     data=data, json=json, files=files,
@@ -337,19 +375,40 @@ class Tab:
     columns: int
 
 
+# The header is the first of these rows that names enough of the schema's columns: office
+# sheets often carry a title ("DANH SÁCH LỰC LƯỢNG NÒNG CỐT…") and a blank row above it.
+HEADER_SEARCH_ROWS = 10
+HEADER_MIN_MATCH = 2
+
+
 @dataclass(frozen=True)
 class Layout:
-    """Where a tab's columns are, as its header row says."""
+    """Where a tab's columns are, as its header row says, and which row that is."""
 
     header: tuple[str, ...]
     positions: Mapping[str, int]
+    row: int = 1  # the sheet row of the header; rows above it are never read or written
+    found: bool = True  # False: the tab has content but no row reads as the header
 
     @classmethod
-    def of(cls, sheet: Sheet, header: Sequence[Any]) -> Layout:
+    def of(cls, sheet: Sheet, header: Sequence[Any], row: int = 1) -> Layout:
         """Match a header row to the schema."""
         texts = tuple(nfc(str(h)) if h is not None else "" for h in header)
+        while texts and not texts[-1].strip():
+            texts = texts[:-1]
         positions, _extra, _problems = match_header(sheet, texts)
-        return cls(texts, positions)
+        return cls(texts, positions, row)
+
+    @classmethod
+    def search(cls, sheet: Sheet, rows: Sequence[Sequence[Any]]) -> Layout:
+        """Find the header among the first rows of a tab (a blank tab has none yet)."""
+        enough = min(HEADER_MIN_MATCH, len(sheet.columns))
+        for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            layout = cls.of(sheet, cells, index + 1)
+            if len(layout.positions) >= enough:
+                return layout
+        blank = all(is_blank(c) for cells in rows for c in cells)
+        return cls((), {}, 1, blank)
 
     @property
     def width(self) -> int:
@@ -367,7 +426,16 @@ class Layout:
         for column in self.missing(sheet):
             positions[column.key] = len(header)
             header.append(column.header)
-        return Layout(tuple(header), positions)
+        return Layout(tuple(header), positions, self.row, self.found)
+
+
+def no_header(sheet: Sheet, title: str) -> SetupError:
+    """Build the error for a tab with content where no row reads as the header."""
+    names = ", ".join(f"“{h}”" for h in sheet.headers[:4])
+    return SetupError(
+        f"Trang “{title}” không có dòng tiêu đề mà ứng dụng nhận ra trong {HEADER_SEARCH_ROWS} "
+        f"dòng đầu (cần các cột như {names}…), nên ứng dụng không đọc và không ghi vào trang "
+        "này. Hãy khôi phục dòng tiêu đề (hoặc chạy “Chuẩn bị bảng tính” trên một trang trống).")
 
 
 @dataclass
@@ -405,31 +473,116 @@ METADATA_FIELDS = ("properties(title,locale),sheets(properties(sheetId,title,ind
 # --- the store -----------------------------------------------------------------------------
 
 
-@dataclass
-class _Row:
-    """A row found by id at write time."""
+# Bytes one answer may carry: Google refuses answers of about 10 MB, so reads split below it.
+RESPONSE_BUDGET = 7_000_000
+CELL_BYTES = 24  # bytes a cell takes in a compact answer, until a tab has been read once
+# Rounds of "write, check in the reply, put back and write again" before giving up.
+VERIFY_ROUNDS = 4
 
-    number: int  # as the sheet shows it (1 = header)
-    record: Record
+
+@dataclass
+class _TabRows:
+    """A tab as read at write time: its layout, raw rows and where each id is."""
+
+    key: str
+    layout: Layout
+    rows: list[list[Any]]  # the data rows under the header, as read
+    ids: dict[str, list[int]] = field(default_factory=dict)  # id -> sheet row numbers
+
+    @classmethod
+    def of(cls, key: str, values: list[list[Any]]) -> _TabRows:
+        layout = Layout.search(SHEETS[key], values)
+        rows = values[layout.row:] if layout.width else []
+        out = cls(key, layout, rows)
+        if ID in layout.positions:
+            at = layout.positions[ID]
+            for number, cells in enumerate(rows, start=layout.row + 1):
+                raw = cells[at] if at < len(cells) else None
+                if not is_blank(raw):
+                    out.ids.setdefault(nfc(str(raw)).strip(), []).append(number)
+        return out
+
+    def raw(self, number: int) -> list[Any]:
+        """Return the cells of a sheet row as read."""
+        index = number - self.layout.row - 1
+        return list(self.rows[index]) if 0 <= index < len(self.rows) else []
+
+    def record(self, number: int) -> Record:
+        """Return a sheet row parsed by the schema."""
+        sheet = SHEETS[self.key]
+        cells = self.raw(number)
+        found = {k: cells[i] if i < len(cells) else None for k, i in self.layout.positions.items()}
+        record, _problems = parse_values(sheet, found, number, present=self.layout.positions)
+        return record
+
+    def one(self, record_id: str) -> tuple[int, Record]:
+        """Return the row number and record of an id, or say why it cannot be written."""
+        sheet = SHEETS[self.key]
+        numbers = self.ids.get(record_id, [])
+        if not numbers:
+            raise not_found(sheet, record_id)
+        if len(numbers) > 1:
+            listed = ", ".join(str(n) for n in numbers)
+            raise StoreError(
+                f"Mã {record_id} có ở nhiều dòng ({listed}) của trang {sheet.title}; chưa lưu gì. "
+                "Hãy sửa trong bảng tính để mỗi mã chỉ ở một dòng, rồi thử lại.")
+        return numbers[0], self.record(numbers[0])
+
+    def records(self) -> list[Record]:
+        """Return every row with an id, parsed."""
+        return [self.record(n) for numbers in self.ids.values() for n in numbers]
+
+
+@dataclass
+class _Put:
+    """Cells to write into the row that holds `record_id` (verified in the write's reply)."""
+
+    key: str
+    record_id: str
+    row: int
+    cells: dict[int, dict[str, Any]]  # column position -> CellData
+    fields: str = CELL_FIELDS  # a put-back restores values only, formats stay as they are
+
+
+@dataclass
+class _Verdict:
+    """What the reply of a write says about the rows it touched."""
+
+    ids: dict[str, dict[int, str]]  # sheet key -> sheet row -> id found there
+
+    def where(self, key: str, record_id: str) -> list[int]:
+        """Return the rows holding this id now."""
+        return [n for n, i in self.ids.get(key, {}).items() if i == record_id]
 
 
 class GSheetsStore(Store):
-    """Every sheet a tab of one Google spreadsheet."""
+    """Every sheet a tab of one Google spreadsheet.
+
+    Row numbers are not identity: people sort, insert, delete and type rows at any moment.
+    Every write that addresses a row by its number asks the write's own reply for the ids of
+    the tab as the write left it; a cell written into another record's row is put back from
+    what the write read, and the write is sent again to where the record is now. Appends
+    need no check: `appendCells` always adds rows below the last one.
+    """
 
     backend: ClassVar[str] = "gsheets"
 
     def __init__(self, client: SheetsHTTPClient, spreadsheet_id: str, *,
                  account: str = "") -> None:
+        super().__init__()
         self.client = client
         self.spreadsheet_id = spreadsheet_id
         self.account = account
         self._meta: Metadata | None = None
         self._meta_at = 0.0
         self._layouts: dict[str, Layout] = {}
+        self._row_bytes: dict[str, float] = {}
         self._state = threading.RLock()
         # Writes from the sessions of one process go one at a time: an update's read-check-
         # write then cannot interleave with another write of this app.
         self._writing = threading.Lock()
+        # Ids of appends whose answer was lost: saving them again first looks for them.
+        self._uncertain: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, policy: RetryPolicy | None = None,
@@ -444,7 +597,8 @@ class GSheetsStore(Store):
                                   timeout=settings.request_timeout, deadline=settings.deadline,
                                   policy=policy, sleep=sleep)
         store = cls(client, key, account=account)
-        store.metadata()
+        with client.budget():
+            store.metadata()
         return store
 
     # ---- requests, with errors translated at this boundary --------------------------------
@@ -453,7 +607,10 @@ class GSheetsStore(Store):
         try:
             return send()
         except WriteOutcomeUnknown as err:
-            raise BackendUnavailable(WRITE_UNKNOWN) from err
+            raise WriteUnknown(WRITE_UNKNOWN) from err
+        except OutOfTime as err:
+            raise BackendUnavailable(OUT_OF_TIME.format(seconds=self.client.deadline) if write
+                                     else READ_FAILED) from err
         except APIError as err:
             raise self._translate(err, write=write) from err
         except (requests.RequestException, OSError) as err:
@@ -493,25 +650,38 @@ class GSheetsStore(Store):
         return StoreError("Google Sheets từ chối yêu cầu đọc dữ liệu; hãy tải lại dữ liệu rồi "
                           "thử lại. Nếu lỗi còn, chạy “Chuẩn bị bảng tính” (setup-sheet).")
 
-    def batch_update(self, requests_: list[dict[str, Any]]) -> Any:
-        """Send these requests in one atomic spreadsheets:batchUpdate (nothing when empty)."""
+
+    def batch_update(self, requests_: list[dict[str, Any]],
+                     response_ranges: Sequence[str] = ()) -> Mapping[str, Any]:
+        """Send these requests in one atomic spreadsheets:batchUpdate (nothing when empty).
+
+        With `response_ranges` the reply carries those ranges as the write left them.
+        """
         if not requests_:
             return {}
-        return self._call(lambda: self.client.batch_update(self.spreadsheet_id,
-                                                           {"requests": requests_}), write=True)
+        body: dict[str, Any] = {"requests": requests_}
+        if response_ranges:
+            body.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
+                        responseRanges=list(response_ranges))
+        with self.client.budget():
+            return self._call(lambda: self.client.batch_update(self.spreadsheet_id, body),
+                              write=True)
 
     def grid(self, ranges: list[str], fields: str) -> Mapping[str, Any]:
         """Return cell formats and rules of these ranges (spreadsheets.get with grid data)."""
         params = {"includeGridData": "true", "ranges": ranges, "fields": fields}
-        return self._call(lambda: self.client.fetch_sheet_metadata(self.spreadsheet_id,
-                                                                   params=params), write=False)
+        with self.client.budget():
+            return self._call(lambda: self.client.fetch_sheet_metadata(self.spreadsheet_id,
+                                                                       params=params),
+                              write=False)
 
     def _batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
         params = {"valueRenderOption": "UNFORMATTED_VALUE",
                   "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
         body = self._call(lambda: self.client.values_batch_get(self.spreadsheet_id, ranges,
                                                                dict(params)), write=False)
-        return [r.get("values", []) for r in body.get("valueRanges", [])]
+        got = [r.get("values", []) for r in body.get("valueRanges", [])]
+        return got + [[] for _ in range(len(ranges) - len(got))]
 
     # ---- metadata and layouts -------------------------------------------------------------
 
@@ -540,9 +710,12 @@ class GSheetsStore(Store):
             self._meta = None
             self._layouts.clear()
 
-    def remember_header(self, sheet_key: str, header: Sequence[Any]) -> Layout:
-        """Record a tab's header row as just read or written."""
-        layout = Layout.of(SHEETS[sheet_key], header)
+    def remember_header(self, sheet_key: str, header: Sequence[Any], row: int = 1) -> Layout:
+        """Record a tab's header row as just written (by setup-sheet)."""
+        return self.remember(sheet_key, Layout.of(SHEETS[sheet_key], header, row))
+
+    def remember(self, sheet_key: str, layout: Layout) -> Layout:
+        """Record where a tab's header is and what it says, as just read or written."""
         with self._state:
             self._layouts[sheet_key] = layout
         return layout
@@ -563,11 +736,14 @@ class GSheetsStore(Store):
         with self._state:
             unknown = [k for k in keys if k not in self._layouts]
         if unknown:
-            rows = self._batch_get([f"{quote_title(tabs[k].title)}!1:1" for k in unknown])
+            rows = self._batch_get([self._head_range(tabs[k]) for k in unknown])
             for key, values in zip(unknown, rows, strict=True):
-                self.remember_header(key, values[0] if values else [])
+                self.remember(key, Layout.search(SHEETS[key], values))
         with self._state:
             return {k: self._layouts[k] for k in keys}
+
+    def _head_range(self, tab: Tab) -> str:
+        return f"{quote_title(tab.title)}!1:{HEADER_SEARCH_ROWS}"
 
     def cell_link(self, sheet_key: str, row: int | None, column_key: str | None) -> str | None:
         """Return a link opening the spreadsheet at the cell (or row, or column header)."""
@@ -585,53 +761,154 @@ class GSheetsStore(Store):
             return f"{url}&range={row}:{row}"
         return url
 
+
     # ---- reading --------------------------------------------------------------------------
 
-    def tab_values(self) -> dict[str, list[list[Any]]]:
-        """Return the raw rows of every tab the schema declares (header included), one read."""
-        meta = self._metadata_for_read()
-        present = [k for k in SHEETS if k in meta.tabs]
-        values = self._batch_get([quote_title(meta.tabs[k].title) for k in present])
-        return dict(zip(present, values, strict=True))
+    def _read_plan(self, meta: Metadata, keys: Sequence[str]) -> list[list[tuple[str, str, int]]]:
+        """Group the reads of these tabs into requests whose answers stay under the budget.
 
-    def _read(self) -> tuple[dict[str, RawTable], list[str]]:
-        try:
-            values = self.tab_values()
-        except (BackendUnavailable, SetupError):
-            raise
-        except StoreError:
-            # A tab renamed or deleted since the metadata was fetched: fetch it once more.
-            self.forget()
-            values = self.tab_values()
+        Each item is (sheet key, A1 range, first sheet row of the range). A tab estimated
+        larger than the budget is read in blocks of rows; the estimate learns from each read.
+        """
+        groups: list[list[tuple[str, str, int]]] = [[]]
+        size = 0.0
+        for key in keys:
+            tab = meta.tabs[key]
+            per_row = self._row_bytes.get(key, CELL_BYTES * min(tab.columns, 40))
+            total = per_row * max(tab.rows, 1)
+            title = quote_title(tab.title)
+            if total <= RESPONSE_BUDGET:
+                parts = [(key, title, 1)]
+            else:
+                block = max(1000, int(RESPONSE_BUDGET // max(per_row, 1.0)) // 2)
+                last = column_letters(max(tab.columns, 1) - 1)
+                parts = [(key, f"{title}!A{start}:{last}{start + block - 1}", start)
+                         for start in range(1, tab.rows + 1, block)]
+                # Rows added since the metadata was read land in an open-ended last block.
+                start = parts[-1][2]
+                parts[-1] = (key, f"{title}!A{start}:{last}", start)
+                total = per_row * block
+            for part in parts:
+                if groups[-1] and size + total > RESPONSE_BUDGET:
+                    groups.append([])
+                    size = 0.0
+                groups[-1].append(part)
+                size += total
+        return [g for g in groups if g]
+
+    def tab_values(self, keys: Iterable[str] | None = None) -> dict[str, list[list[Any]]]:
+        """Return the raw rows of these tabs (all the snapshot's by default), header included."""
+        meta = self._metadata_for_read()
+        wanted = [k for k in (keys if keys is not None else
+                              [k for k, s in SHEETS.items() if s.in_snapshot])]
+        present = [k for k in wanted if k in meta.tabs]
+        out: dict[str, list[list[Any]]] = {k: [] for k in present}
+        plan = self._read_plan(meta, present) or [[]]
+        # The header rows of the tabs left out of the snapshot (the audit trail) ride along,
+        # so a write needs no read of its own to know where their columns are.
+        heads = [k for k, s in SHEETS.items()
+                 if keys is None and not s.in_snapshot and k in meta.tabs]
+        plan[0] += [(f"head:{k}", self._head_range(meta.tabs[k]), 1) for k in heads]
+        with self.client.budget():
+            for group in plan:
+                values = self._batch_get([rng for _, rng, _ in group])
+                for (key, _, start), rows in zip(group, values, strict=True):
+                    if key.startswith("head:"):
+                        key = key.removeprefix("head:")
+                        self.remember(key, Layout.search(SHEETS[key], rows))
+                        continue
+                    rows_so_far = out[key]
+                    if rows and len(rows_so_far) < start - 1:
+                        # Reads drop trailing blank rows: keep row numbers right across blocks.
+                        rows_so_far.extend([] for _ in range(start - 1 - len(rows_so_far)))
+                    rows_so_far.extend(rows)
+        for key, rows in out.items():
+            if rows:
+                sample = rows[-200:]
+                self._row_bytes[key] = max(8.0, len(json.dumps(sample, separators=(",", ":"),
+                                                               default=str)) / len(sample))
+        return out
+
+    def _tables(self, values: Mapping[str, list[list[Any]]]) -> tuple[dict[str, RawTable],
+                                                                       list[Problem]]:
         out: dict[str, RawTable] = {}
+        problems: list[Problem] = []
         for key, rows in values.items():
             sheet = SHEETS[key]
-            if not rows or all(is_blank(c) for c in rows[0]):
-                # A tab with no header yet: it holds nothing the app can read.
+            layout = self.remember(key, Layout.search(sheet, rows))
+            if layout.width == 0:
+                # A tab with no header yet holds nothing the app can read.
                 out[key] = RawTable(sheet.headers, [])
+                if not layout.found:
+                    problems.append(Problem(key, None, "", None,
+                                            str(no_header(sheet, self._tab(key).title))))
                 continue
-            layout = self.remember_header(key, rows[0])
-            out[key] = RawTable(list(layout.header), rows[1:], first_row=2)
-        missing = [k for k in SHEETS if k not in out]
-        for key in missing:
-            out[key] = RawTable(SHEETS[key].headers, [])
-        return out, missing
+            out[key] = RawTable(list(layout.header), rows[layout.row:], first_row=layout.row + 1)
+        return out, problems
+
+    def _read(self, keys: Iterable[str] | None = None) -> tuple[dict[str, RawTable],
+                                                                list[Problem]]:
+        with self.client.budget():
+            try:
+                values = self.tab_values(keys)
+            except (BackendUnavailable, SetupError):
+                raise
+            except StoreError:
+                # A tab renamed or deleted since the metadata was fetched: fetch it once more.
+                self.forget()
+                values = self.tab_values(keys)
+        out, problems = self._tables(values)
+        for key in keys if keys is not None else [k for k, s in SHEETS.items() if s.in_snapshot]:
+            if key not in out:
+                out[key] = RawTable(SHEETS[key].headers, [])
+                problems.append(Problem(
+                    key, None, "", None,
+                    f"Bảng tính chưa có trang “{SHEETS[key].title}”; hãy chạy “Chuẩn bị bảng tính” "
+                    "(python -m services.cli setup-sheet) để tạo.", Severity.WARNING))
+        return out, problems
 
     def read(self) -> dict[str, RawTable]:
-        """Read every tab in one request, unformatted, with dates as serial numbers."""
+        """Read the snapshot's tabs, unformatted, with dates as serial numbers (one request)."""
         return self._read()[0]
 
     def snapshot(self) -> Snapshot:
-        """Validate every tab; a missing tab is an empty table and a reported problem."""
-        raw, missing = self._read()
+        """Validate every tab; a missing tab or header is an empty table and a reported problem."""
+        raw, problems = self._read()
         snapshot = validate_snapshot(raw)
-        for key in missing:
-            sheet = SHEETS[key]
-            snapshot.tables[key].problems.insert(0, Problem(
-                key, None, "", None,
-                f"Bảng tính chưa có trang “{sheet.title}”; hãy chạy “Chuẩn bị bảng tính” "
-                "(python -m services.cli setup-sheet) để tạo.", Severity.WARNING))
+        for problem in problems:
+            snapshot.tables[problem.sheet].problems.insert(0, problem)
         return snapshot
+
+    def read_sheet(self, sheet_key: str) -> Table:
+        """Read one tab now, validated on its own (one request)."""
+        raw, problems = self._read([sheet_key])
+        table = validate_table(SHEETS[sheet_key], raw[sheet_key])
+        table.problems[:0] = problems
+        return table
+
+    def recent(self, sheet_key: str, limit: int, skip: int = 0) -> tuple[list[Record], bool]:
+        """Return a page of a tab, the lowest rows (the last appended) first: two reads.
+
+        The id column says where the rows are; then only the rows of the page are read.
+        """
+        sheet = SHEETS[sheet_key]
+        with self.client.budget():
+            [layout] = self._layouts_for([sheet_key]).values()
+            if layout.width == 0 or ID not in layout.positions:
+                return [], False
+            title = quote_title(self._tab(sheet_key).title)
+            letters = column_letters(layout.positions[ID])
+            [ids] = self._batch_get([f"{title}!{letters}{layout.row + 1}:{letters}"])
+            numbers = [n for n, cells in enumerate(ids, start=layout.row + 1)
+                       if cells and not is_blank(cells[0])][::-1]
+            page = numbers[skip:skip + limit]
+            if not page:
+                return [], False
+            last = column_letters(max(layout.width, 1) - 1)
+            [rows] = self._batch_get([f"{title}!A{min(page)}:{last}{max(page)}"])
+        raw = [rows[n - min(page)] if n - min(page) < len(rows) else [] for n in page]
+        table = validate_table(sheet, RawTable(list(layout.header), raw))
+        return table.records, len(numbers) > skip + limit
 
     def is_empty(self) -> bool:
         """Tell whether no tab holds a non-blank row."""
@@ -657,8 +934,9 @@ class GSheetsStore(Store):
                                                   "length": wider.width - max(tab.columns,
                                                                               layout.width)}})
         requests_.append({"updateCells": {
-            "range": {"sheetId": tab.sheet_id, "startRowIndex": 0, "endRowIndex": 1,
-                      "startColumnIndex": layout.width, "endColumnIndex": wider.width},
+            "range": {"sheetId": tab.sheet_id, "startRowIndex": layout.row - 1,
+                      "endRowIndex": layout.row, "startColumnIndex": layout.width,
+                      "endColumnIndex": wider.width},
             "rows": [{"values": [header_cell(c.header) for c in missing]}],
             "fields": HEADER_FIELDS,
         }})
@@ -682,8 +960,7 @@ class GSheetsStore(Store):
                                  "rows": [self._row_data(sheet, layout, r) for r in records],
                                  "fields": CELL_FIELDS}}]
 
-    def _commit(self, layouts: Mapping[str, Layout], requests_: list[dict[str, Any]]) -> None:
-        self.batch_update(requests_)
+    def _commit_layouts(self, layouts: Mapping[str, Layout]) -> None:
         with self._state:
             self._layouts.update(layouts)
             if self._meta is not None:
@@ -693,11 +970,27 @@ class GSheetsStore(Store):
                         self._meta.tabs[key] = Tab(tab.key, tab.title, tab.sheet_id, tab.rows,
                                                    layout.width)
 
-    def _prepare(self, keys: Iterable[str]) -> tuple[dict[str, Layout], list[dict[str, Any]]]:
+    def _commit(self, layouts: Mapping[str, Layout], requests_: list[dict[str, Any]]) -> None:
+        self.batch_update(requests_)
+        self._commit_layouts(layouts)
+
+    def _prepare(self, keys: Iterable[str], known: Mapping[str, Layout] | None = None) -> tuple[
+        dict[str, Layout], list[dict[str, Any]]
+    ]:
+        """Return the layouts to write with, and the header requests they need first.
+
+        A blank tab gets the schema's header in row 1; a tab whose header cannot be found is
+        refused, so a title row is never written over.
+        """
+        keys = list(dict.fromkeys(keys))
+        found = dict(known or {})
+        found.update(self._layouts_for([k for k in keys if k not in found]))
         layouts, requests_ = {}, []
-        for key, layout in self._layouts_for(keys).items():
+        for key in keys:
+            layout = found[key]
+            if not layout.found:
+                raise no_header(SHEETS[key], self._tab(key).title)
             if layout.width == 0:
-                # An empty tab: the schema's header goes in row 1 first (nothing is overwritten).
                 layout = Layout(tuple(SHEETS[key].headers),
                                 {k: i for i, k in enumerate(SHEETS[key].keys)})
                 requests_ += self._header_requests(key, layout)
@@ -714,116 +1007,374 @@ class GSheetsStore(Store):
             requests_.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": "COLUMNS",
                                                   "length": layout.width - tab.columns}})
         requests_.append({"updateCells": {
-            "range": {"sheetId": tab.sheet_id, "startRowIndex": 0, "endRowIndex": 1,
-                      "startColumnIndex": 0, "endColumnIndex": layout.width},
+            "range": {"sheetId": tab.sheet_id, "startRowIndex": layout.row - 1,
+                      "endRowIndex": layout.row, "startColumnIndex": 0,
+                      "endColumnIndex": layout.width},
             "rows": [{"values": [header_cell(h) for h in layout.header]}],
             "fields": HEADER_FIELDS,
         }})
         return requests_
 
+    def _read_rows(self, keys: Iterable[str]) -> dict[str, _TabRows]:
+        """Read these tabs now (and the audit tab's header if unknown): one request."""
+        keys = list(dict.fromkeys(keys))
+        tabs = {k: self._tab(k) for k in keys}
+        with self._state:
+            audit_known = "audit" in self._layouts or "audit" in keys
+        ranges = [quote_title(tabs[k].title) for k in keys]
+        if not audit_known:
+            ranges.append(self._head_range(self._tab("audit")))
+        values = self._batch_get(ranges)
+        if not audit_known:
+            self.remember("audit", Layout.search(SHEETS["audit"], values[-1]))
+        out = {k: _TabRows.of(k, v) for k, v in zip(keys, values, strict=False)}
+        for key, rows in out.items():
+            self.remember(key, rows.layout)
+            if not rows.layout.found:
+                raise no_header(SHEETS[key], tabs[key].title)
+        return out
+
     # ---- writing --------------------------------------------------------------------------
 
-    def append(self, sheet_key: str, records: Sequence[Mapping[str, Any]], actor: str) -> list[
-        Record
-    ]:
-        """Append the records and their audit rows in one batchUpdate (no read when warm)."""
-        sheet = SHEETS[sheet_key]
-        stored = with_ids(sheet, records)
-        audits = [audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in stored]
-        with self._writing:
-            layouts, requests_ = self._prepare([sheet_key, "audit"])
-            requests_ += self._append_requests(sheet_key, layouts[sheet_key], stored)
-            requests_ += self._append_requests("audit", layouts["audit"], audits)
-            self._commit(layouts, requests_)
-        return stored
+    def append(self, sheet_key: str, records: Sequence[Mapping[str, Any]], actor: str, *,
+               audit: bool = True) -> list[Record]:
+        """Append the records (and their audit rows) in one batchUpdate; no read when warm.
 
-    def _rows_by_id(self, sheet_key: str) -> tuple[Layout, dict[str, list[_Row]]]:
-        """Read the tab (and the audit header) now, and index its rows by id: one read."""
+        The tab is read first only for an id whose earlier append lost its answer (is it
+        there already?). Values that must be unique (a unit's name) are checked in the
+        write's own reply: a name someone else saved meanwhile makes the app take its row out
+        again and refuse, so two people saving the same name at once do not both succeed.
+        """
         sheet = SHEETS[sheet_key]
-        tab, audit = self._tab(sheet_key), self._tab("audit")
-        values, audit_header = self._batch_get([quote_title(tab.title),
-                                                f"{quote_title(audit.title)}!1:1"])
-        self.remember_header("audit", audit_header[0] if audit_header else [])
-        layout = self.remember_header(sheet_key, values[0] if values else [])
-        if layout.width == 0:
-            return layout, {}  # an empty tab: the record is simply not there
-        if ID not in layout.positions:
-            raise SetupError(
-                f"Trang “{tab.title}” không có cột “{sheet.column(ID).header}” nên ứng dụng không "
-                "tìm được bản ghi để sửa; hãy chạy “Chuẩn bị bảng tính” (setup-sheet).")
-        rows: dict[str, list[_Row]] = {}
-        id_at = layout.positions[ID]
-        for number, cells in enumerate(values[1:], start=2):
-            raw_id = cells[id_at] if id_at < len(cells) else None
-            if is_blank(raw_id):
-                continue
-            found = {k: cells[i] if i < len(cells) else None for k, i in layout.positions.items()}
-            record, _problems = parse_values(sheet, found, number, present=layout.positions)
-            if record.get(ID):
-                rows.setdefault(record[ID], []).append(_Row(number, record))
-        return layout, rows
-
-    @staticmethod
-    def _one(sheet: Sheet, rows: Mapping[str, list[_Row]], record_id: str) -> _Row:
-        found = rows.get(record_id, [])
-        if not found:
-            raise not_found(sheet, record_id)
-        if len(found) > 1:
-            numbers = ", ".join(str(r.number) for r in found)
-            raise StoreError(
-                f"Mã {record_id} có ở nhiều dòng ({numbers}) của trang {sheet.title}; chưa lưu gì. "
-                "Hãy sửa trong bảng tính để mỗi mã chỉ ở một dòng, rồi thử lại.")
-        return found[0]
-
-    def update_many(self, sheet_key: str,
-                    updates: Sequence[tuple[str, Mapping[str, Any], Mapping[str, Any]]],
-                    actor: str) -> list[Record]:
-        """Check every row, then write only the changed cells and the audit rows at once."""
-        sheet = SHEETS[sheet_key]
-        with self._writing:
-            _, rows = self._rows_by_id(sheet_key)
-            # Known now (just read): widened with any column the schema has and the tab lacks.
-            layouts, requests_ = self._prepare([sheet_key, "audit"])
-            layout = layouts[sheet_key]
-            tab = self._tab(sheet_key)
-            audits, out = [], []
-            for record_id, changes, expected in updates:
-                row = self._one(sheet, rows, record_id)
-                current = row.record
-                if changed := changed_columns(sheet, current, expected):
-                    raise conflict(sheet, changed)
-                changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
-                after = {**current, **changes}
-                keys = [k for k in changes if not sheet.column(k).type.same(current.get(k),
-                                                                            changes[k])]
-                requests_ += _cell_runs(sheet, layout, tab.sheet_id, row.number, after, keys)
-                action = AuditAction.LUU_TRU if ARCHIVED in changes else AuditAction.SUA
-                audits.append(audit_record(action, sheet, record_id, actor, current, after))
-                out.append(after)
-            requests_ += self._append_requests("audit", layouts["audit"], audits)
-            self._commit(layouts, requests_)
+        unique = [c for c in sheet.columns if c.unique and c.key != ID]
+        with self.client.budget(), self._writing:
+            stored = with_ids(sheet, records)
+            known: dict[str, Layout] = {}
+            present: dict[str, Record] = {}
+            if any(r[ID] in self._uncertain for r in stored):
+                tab = self._read_rows([sheet_key])[sheet_key]
+                known[sheet_key] = tab.layout
+                present = {r[ID]: tab.record(tab.ids[r[ID]][0]) for r in stored
+                           if r[ID] in tab.ids}
+            new = [r for r in stored if r[ID] not in present]
+            layouts, requests_ = self._prepare([sheet_key, *(["audit"] if audit else [])], known)
+            requests_ += self._append_requests(sheet_key, layouts[sheet_key], new)
+            if audit:
+                requests_ += self._append_requests("audit", layouts["audit"], [
+                    audit_record(AuditAction.THEM, sheet, r[ID], actor, None, r) for r in new])
+            ranges = self._column_ranges(sheet_key, layouts[sheet_key],
+                                         [ID, *(c.key for c in unique)]) if unique else []
+            try:
+                reply = self.batch_update(requests_, ranges) if new else {}
+            except WriteUnknown:
+                self._uncertain.update(r[ID] for r in new)
+                raise
+            self._commit_layouts(layouts)
+            self._uncertain.difference_update(r[ID] for r in stored)
+            if new and unique:
+                self._undo_duplicates(sheet_key, layouts, reply, new, actor)
+        out = [present.get(r[ID], r) for r in stored]
+        self._written([Written(sheet_key, added=tuple(out))])
         return out
+
+    def _column_ranges(self, sheet_key: str, layout: Layout, keys: Iterable[str]) -> list[str]:
+        title = quote_title(self._tab(sheet_key).title)
+        out = []
+        for key in keys:
+            letters = column_letters(layout.positions[key])
+            out.append(f"{title}!{letters}{layout.row + 1}:{letters}")
+        return out
+
+    def _undo_duplicates(self, sheet_key: str, layouts: Mapping[str, Layout],
+                         reply: Mapping[str, Any], new: Sequence[Record], actor: str) -> None:
+        """Take the appended rows out again if a unique value was already in the sheet."""
+        sheet = SHEETS[sheet_key]
+        layout = layouts[sheet_key]
+        columns = _reply_columns(reply, self._tab(sheet_key).sheet_id)
+        if columns is None:
+            # A server that does not return the written ranges: read the columns instead.
+            keys = [ID, *(c.key for c in sheet.columns if c.unique and c.key != ID)]
+            values = self._batch_get(self._column_ranges(sheet_key, layout, keys))
+            columns = {layout.positions[k]: {layout.row + 1 + i: r[0] for i, r in enumerate(v)
+                                             if r and not is_blank(r[0])}
+                       for k, v in zip(keys, values, strict=True)}
+        id_at = columns.get(layout.positions[ID], {})
+        ours = {str(r[ID]) for r in new}
+        stored = []
+        for number, record_id in id_at.items():
+            record = {ID: nfc(str(record_id)).strip()}
+            for column in sheet.columns:
+                if column.unique and column.key != ID:
+                    record[column.key] = columns.get(layout.positions[column.key], {}).get(number)
+            stored.append((number, record))
+        others = [r for _, r in stored if r[ID] not in ours]
+        error = duplicates(sheet, others, new)
+        if error is None:
+            return
+        sheet_id = self._tab(sheet_key).sheet_id
+        mine = sorted((n for n, r in stored if r[ID] in ours), reverse=True)
+        requests_ = [_delete_row(sheet_id, n) for n in mine]
+        for record in new:
+            requests_ += self._append_requests("audit", layouts["audit"], [audit_record(
+                AuditAction.HUY, sheet, record[ID], actor, None, None)]) if "audit" in layouts \
+                else []
+        # The rows were appended a moment ago below everything else: people rarely touch them.
+        reply = self.batch_update(requests_, self._id_ranges([sheet_key], layouts))
+        left = self._verdict(reply, [sheet_key], layouts).ids[sheet_key].values()
+        if ours & set(left):
+            raise StoreError(f"{error} Ứng dụng chưa gỡ được dòng vừa thêm; hãy xóa dòng có mã "
+                             f"{', '.join(sorted(ours & set(left)))} trong bảng tính.")
+        raise error
+
+    def update_batch(self, batch: Mapping[str, Sequence[Update]], actor: str) -> dict[
+        str, list[Record]
+    ]:
+        """Check every row, then write only the changed cells and the audit rows at once.
+
+        The write's reply says which record each written row holds; a row that moved is put
+        right (see the class docstring) before this returns.
+        """
+        out: dict[str, list[Record]] = {}
+        with self.client.budget(), self._writing:
+            current = self._read_rows(batch)
+            layouts, requests_ = self._prepare([*batch, "audit"],
+                                               {k: t.layout for k, t in current.items()})
+            puts: list[_Put] = []
+            audits: list[Record] = []
+            for key, updates in batch.items():
+                sheet, tab = SHEETS[key], current[key]
+                out[key] = []
+                for record_id, changes, expected in updates:
+                    number, record = tab.one(record_id)
+                    if changed := changed_columns(sheet, record, expected):
+                        raise conflict(sheet, changed)
+                    changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
+                    after = {**record, **changes}
+                    keys = [k for k in changes
+                            if not sheet.column(k).type.same(record.get(k), changes[k])]
+                    cells = {layouts[key].positions[k]: cell_data(sheet.column(k), after.get(k))
+                             for k in keys}
+                    if cells:
+                        puts.append(_Put(key, record_id, number, cells))
+                    audits.append(audit_record(edit_action(changes), sheet, record_id, actor,
+                                               record, after))
+                    out[key].append(after)
+                touched = {k for _, changes, _ in updates for k in changes}
+                if any(c.unique and c.key in touched for c in sheet.columns if c.key != ID):
+                    others = [r for r in tab.records() if r[ID] not in {a[ID] for a in out[key]}]
+                    if error := duplicates(sheet, others + out[key], out[key]):
+                        raise error
+            requests_ += [r for p in puts for r in self._put_requests(p)]
+            requests_ += self._append_requests("audit", layouts["audit"], audits)
+            self._write_verified(requests_, puts, current, layouts, actor)
+        self._written([Written(k, updated=tuple(v)) for k, v in out.items()])
+        return out
+
+    def _put_requests(self, put: _Put) -> list[dict[str, Any]]:
+        """Return updateCells requests for a put, one per run of adjacent cells."""
+        sheet_id = self._tab(put.key).sheet_id
+        out: list[dict[str, Any]] = []
+        run: list[int] = []
+        for position in [*sorted(put.cells), -2]:
+            if run and position != run[-1] + 1:
+                out.append({"updateCells": {
+                    "range": {"sheetId": sheet_id, "startRowIndex": put.row - 1,
+                              "endRowIndex": put.row, "startColumnIndex": run[0],
+                              "endColumnIndex": run[-1] + 1},
+                    "rows": [{"values": [put.cells[i] for i in run]}],
+                    "fields": put.fields,
+                }})
+                run = []
+            if position >= 0:
+                run.append(position)
+        return out
+
+    def _id_ranges(self, keys: Iterable[str], layouts: Mapping[str, Layout]) -> list[str]:
+        ranges = []
+        for key in dict.fromkeys(keys):
+            layout = layouts[key]
+            letters = column_letters(layout.positions[ID])
+            ranges.append(f"{quote_title(self._tab(key).title)}!{letters}{layout.row + 1}:"
+                          f"{letters}")
+        return ranges
+
+    def _verdict(self, reply: Mapping[str, Any], keys: Iterable[str],
+                 layouts: Mapping[str, Layout]) -> _Verdict:
+        """Return the ids of these tabs as the write left them: from its reply, else a read."""
+        keys = list(dict.fromkeys(keys))
+        by_sheet_id = {self._tab(k).sheet_id: k for k in keys}
+        found: dict[str, dict[int, str]] = {}
+        for entry in reply.get("updatedSpreadsheet", {}).get("sheets", []) or []:
+            key = by_sheet_id.get(int(entry.get("properties", {}).get("sheetId", -1)))
+            if key is None or not entry.get("data"):
+                continue
+            column = layouts[key].positions[ID]
+            ids: dict[int, str] = {}
+            for data in entry["data"]:
+                if int(data.get("startColumn", 0)) > column:
+                    continue
+                offset = column - int(data.get("startColumn", 0))
+                start = int(data.get("startRow", 0))
+                for index, row in enumerate(data.get("rowData", []) or []):
+                    values = (row or {}).get("values", []) or []
+                    text = _cell_text(values[offset]) if offset < len(values) else ""
+                    if text:
+                        ids[start + index + 1] = text
+            found[key] = ids
+        missing = [k for k in keys if k not in found]
+        if missing:
+            # A server that does not return the written ranges: read the id columns instead.
+            values = self._batch_get(self._id_ranges(missing, layouts))
+            for key, rows in zip(missing, values, strict=True):
+                start = layouts[key].row + 1
+                found[key] = {start + i: nfc(str(r[0])).strip() for i, r in enumerate(rows)
+                              if r and not is_blank(r[0])}
+        return _Verdict(found)
+
+    def _write_verified(self, requests_: list[dict[str, Any]], puts: list[_Put],
+                        current: Mapping[str, _TabRows], layouts: Mapping[str, Layout],
+                        actor: str) -> None:
+        """Send a write that puts cells into rows by number, and make sure each hit its record.
+
+        A row that holds another record when the write lands (people sorted, inserted or
+        deleted rows meanwhile) gets back the cells it had, as the write read them; the cells
+        are then written where their record is now. Every round is checked the same way.
+        """
+        keys = [p.key for p in puts]
+        for _round in range(VERIFY_ROUNDS):
+            reply = self.batch_update(requests_, self._id_ranges(keys, layouts) if puts else ())
+            self._commit_layouts(layouts)
+            if not puts:
+                return
+            verdict = self._verdict(reply, keys, layouts)
+            wrong = [p for p in puts if verdict.ids[p.key].get(p.row) != p.record_id]
+            if not wrong:
+                return
+            requests_, puts = [], []
+            for put in wrong:
+                hit = verdict.ids[put.key].get(put.row, "")
+                before = current[put.key]
+                if not hit or hit not in before.ids:
+                    raise self._damaged(put, hit, actor)
+                # Put back what that row held, as read, and check it too.
+                cells = before.raw(before.ids[hit][0])
+                old = {i: cells[i] if i < len(cells) else None for i in put.cells}
+                back = {i: {} if is_blank(v) else {"userEnteredValue": extended_value(v)}
+                        for i, v in old.items()}
+                puts.append(_Put(put.key, hit, put.row, back, "userEnteredValue"))
+                now_at = verdict.where(put.key, put.record_id)
+                if len(now_at) != 1:
+                    sheet = SHEETS[put.key]
+                    self._undo_audit(put, actor)
+                    if not now_at:
+                        raise not_found(sheet, put.record_id)
+                    raise StoreError(f"Mã {put.record_id} có ở nhiều dòng của trang "
+                                     f"{sheet.title}; chưa lưu gì.")
+                puts.append(_Put(put.key, put.record_id, now_at[0], put.cells))
+            requests_ = [r for p in puts for r in self._put_requests(p)]
+            keys = [p.key for p in puts]
+        raise StoreError("Bảng tính đang được sắp xếp hoặc chèn dòng liên tục nên ứng dụng chưa "
+                         "ghi được đúng dòng; hãy đợi một lát rồi tải lại dữ liệu và thử lại.")
+
+    def _undo_audit(self, put: _Put, actor: str) -> None:
+        """Say in the audit that the app's earlier row for this record did not take effect."""
+        sheet = SHEETS[put.key]
+        row = audit_record(AuditAction.HUY, sheet, put.record_id, actor, None, None)
+        layouts, requests_ = self._prepare(["audit"])
+        # A failure here is not reported: the error the person sees already says it all.
+        with suppress(StoreError):
+            self._commit(layouts, requests_ + self._append_requests("audit", layouts["audit"],
+                                                                    [row]))
+
+    def _damaged(self, put: _Put, hit: str, actor: str) -> StoreError:
+        """Build the error for a write that landed in a row the app had not read (and say so)."""
+        sheet = SHEETS[put.key]
+        self._undo_audit(put, actor)
+        columns = ", ".join(f"“{h}”" for h in
+                            [self._layouts[put.key].header[i] for i in sorted(put.cells)
+                             if i < len(self._layouts[put.key].header)])
+        what = f"dòng có mã {hit}" if hit else "một dòng mới chưa có mã"
+        return StoreError(
+            f"Trong lúc lưu, ai đó đã chèn hoặc sắp xếp lại trang {sheet.title}, nên ứng dụng đã "
+            f"ghi nhầm vào dòng {put.row} ({what}), cột {columns}. Hãy mở dòng đó trong bảng "
+            "tính, dùng “Lịch sử chỉnh sửa” (Edit history) để lấy lại giá trị cũ, rồi tải lại dữ "
+            f"liệu và lưu lại {sheet.noun} {put.record_id}.")
 
     def delete(self, sheet_key: str, record_id: str, expected: Mapping[str, Any],
                actor: str) -> None:
-        """Delete one row if it still holds what the person saw; audit in the same request."""
+        """Delete one row if it still holds what the person saw; audit in the same request.
+
+        The reply lists the tab's ids as the delete left them. If the record is still there,
+        another row was deleted: it is put back where it was, from what the delete read, and
+        the record's row is deleted where it is now.
+        """
         sheet = SHEETS[sheet_key]
-        with self._writing:
-            _, rows = self._rows_by_id(sheet_key)
-            row = self._one(sheet, rows, record_id)
-            if changed := changed_columns(sheet, row.record, expected):
+        with self.client.budget(), self._writing:
+            current = self._read_rows([sheet_key])
+            tab = current[sheet_key]
+            number, record = tab.one(record_id)
+            if changed := changed_columns(sheet, record, expected):
                 raise conflict(sheet, changed)
-            layouts, requests_ = self._prepare(["audit"])
-            requests_.append({"deleteDimension": {"range": {
-                "sheetId": self._tab(sheet_key).sheet_id, "dimension": "ROWS",
-                "startIndex": row.number - 1, "endIndex": row.number}}})
-            audit = audit_record(AuditAction.XOA, sheet, record_id, actor, row.record, None)
+            layouts, requests_ = self._prepare([sheet_key, "audit"], {sheet_key: tab.layout})
+            sheet_id = self._tab(sheet_key).sheet_id
+            audit = audit_record(AuditAction.XOA, sheet, record_id, actor, record, None)
+            requests_ += [_delete_row(sheet_id, number)]
             requests_ += self._append_requests("audit", layouts["audit"], [audit])
-            self._commit(layouts, requests_)
+            order = [i for i, _ in sorted(((i, n[0]) for i, n in tab.ids.items()),
+                                          key=lambda item: item[1])]
+            for _round in range(VERIFY_ROUNDS):
+                reply = self.batch_update(requests_, self._id_ranges([sheet_key], layouts))
+                self._commit_layouts(layouts)
+                ids = self._verdict(reply, [sheet_key], layouts).ids[sheet_key]
+                now_at = {v: k for k, v in ids.items()}
+                if record_id not in now_at:
+                    break
+                gone = self._deleted_instead(order, now_at, number, record_id)
+                if gone is None:
+                    put = _Put(sheet_key, record_id, number, {})
+                    raise self._damaged(put, "", actor)
+                cells = tab.raw(tab.ids[gone][0])
+                row = {"values": [{"userEnteredValue": extended_value(c)}
+                                  if not is_blank(c) else {} for c in cells]}
+                target = now_at[record_id] + (1 if now_at[record_id] >= number else 0)
+                requests_ = [
+                    {"insertDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                                   "startIndex": number - 1, "endIndex": number},
+                                         "inheritFromBefore": number > 2}},
+                    {"updateCells": {"range": {"sheetId": sheet_id, "startRowIndex": number - 1,
+                                               "endRowIndex": number, "startColumnIndex": 0,
+                                               "endColumnIndex": max(len(cells), 1)},
+                                     "rows": [row], "fields": "userEnteredValue"}},
+                    _delete_row(sheet_id, target),
+                ]
+                number = target
+            else:
+                raise StoreError("Bảng tính đang được sắp xếp hoặc chèn dòng liên tục nên ứng "
+                                 "dụng chưa xóa được đúng dòng; hãy đợi một lát rồi thử lại.")
+        self._written([Written(sheet_key, deleted=(record_id,))])
+
+    @staticmethod
+    def _deleted_instead(order: Sequence[str], now_at: Mapping[str, int], number: int,
+                         record_id: str) -> str | None:
+        """Return the id of the row a delete removed instead of its record, if it can be told.
+
+        Rows below a deleted one move up by one, so the removed row is the one whose next
+        surviving row (in the order the delete read) now sits at the deleted row's number.
+        """
+        gone = [i for i in order if i not in now_at and i != record_id]
+        if len(gone) == 1:
+            return gone[0]
+        for index, candidate in enumerate(order):
+            if candidate not in gone:
+                continue
+            after = next((i for i in order[index + 1:] if i in now_at), None)
+            if after is not None and now_at[after] == number:
+                return candidate
+        return None
 
     def load(self, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         """Append records in bulk, every tab in one batchUpdate, without audit rows."""
-        with self._writing:
+        with self.client.budget(), self._writing:
             layouts, requests_ = self._prepare(data.keys())
             requests_ += self.load_requests(layouts, data)
             self._commit(layouts, requests_)
@@ -844,22 +1395,36 @@ class GSheetsStore(Store):
         return requests_
 
 
-def _cell_runs(sheet: Sheet, layout: Layout, sheet_id: int, row: int, record: Mapping[str, Any],
-               keys: Iterable[str]) -> list[dict[str, Any]]:
-    """Return updateCells requests for these cells of one row, one per run of adjacent cells."""
-    at = sorted((layout.positions[k], k) for k in keys)
-    requests_: list[dict[str, Any]] = []
-    run: list[tuple[int, str]] = []
-    for position, key in [*at, (-2, "")]:
-        if run and position != run[-1][0] + 1:
-            requests_.append({"updateCells": {
-                "range": {"sheetId": sheet_id, "startRowIndex": row - 1, "endRowIndex": row,
-                          "startColumnIndex": run[0][0], "endColumnIndex": run[-1][0] + 1},
-                "rows": [{"values": [cell_data(sheet.column(k), record.get(k)) for _, k in run]}],
-                "fields": CELL_FIELDS,
-            }})
-            run = []
-        if key:
-            run.append((position, key))
-    return requests_
+def _delete_row(sheet_id: int, number: int) -> dict[str, Any]:
+    return {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                          "startIndex": number - 1, "endIndex": number}}}
 
+
+def _reply_columns(reply: Mapping[str, Any], sheet_id: int) -> dict[int, dict[int, Any]] | None:
+    """Return the cells a write's reply carries for one tab: column -> sheet row -> text."""
+    for entry in reply.get("updatedSpreadsheet", {}).get("sheets", []) or []:
+        if int(entry.get("properties", {}).get("sheetId", -1)) != sheet_id or not entry.get("data"):
+            continue
+        out: dict[int, dict[int, Any]] = {}
+        for data in entry["data"]:
+            column = int(data.get("startColumn", 0))
+            start = int(data.get("startRow", 0))
+            for index, row in enumerate(data.get("rowData", []) or []):
+                for offset, cell in enumerate((row or {}).get("values", []) or []):
+                    if text := _cell_text(cell):
+                        out.setdefault(column + offset, {})[start + index + 1] = text
+        return out
+    return None
+
+
+def _cell_text(cell: Mapping[str, Any]) -> str:
+    """Return the text of a CellData as the id column holds it."""
+    for source in ("effectiveValue", "userEnteredValue"):
+        value = (cell or {}).get(source) or {}
+        for kind in ("stringValue", "numberValue", "boolValue"):
+            if kind in value:
+                found = value[kind]
+                if isinstance(found, float) and found.is_integer():
+                    found = int(found)
+                return nfc(str(found)).strip()
+    return nfc(str((cell or {}).get("formattedValue", ""))).strip()

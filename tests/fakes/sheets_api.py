@@ -606,6 +606,16 @@ def _parse_mask(text: str) -> dict[str, Any]:
     return tree
 
 
+def _mask_selects_grid(mask: dict[str, Any]) -> bool:
+    """Tell whether a Spreadsheet field mask asks for ``sheets[].data``."""
+    if "*" in mask:
+        return True
+    if "sheets" not in mask:
+        return False
+    sheets = mask["sheets"]
+    return sheets is None or bool({"data", "*"} & set(sheets))
+
+
 def _apply_mask(obj: Any, tree: dict[str, Any] | None) -> Any:
     if tree is None or "*" in tree:
         return obj
@@ -890,6 +900,18 @@ def _from_extended_value(ev: Any, where: str) -> tuple[Any, str | None]:
     raise _bad_request(f"{where}: invalid userEnteredValue {ev!r}")
 
 
+def _sort_key(cell: _Cell | None) -> tuple[int, Any] | None:
+    """Return how Sheets orders a cell when sorting: numbers, text, booleans; None if blank."""
+    if cell is None or not cell.has_data:
+        return None
+    value = cell.value if cell.value is not None else FORMULA_PLACEHOLDER
+    if isinstance(value, bool):
+        return (2, value)
+    if _is_number(value):
+        return (0, value)
+    return (1, str(value).casefold())
+
+
 def _to_rows(grid: dict[tuple[int, int], Any]) -> list[list[Any]]:
     if not grid:
         return []
@@ -975,6 +997,29 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(rf"/v4/spreadsheets/{_ID}/values/(?P<range>[^/]+)"), "values.get"),
     ("PUT", re.compile(rf"/v4/spreadsheets/{_ID}/values/(?P<range>[^/]+)"), "values.update"),
 ]
+_OPERATIONS = frozenset(name for _, _, name in _ROUTES)
+# The reads whose answer max_response_bytes caps, like Google's limit on a response's size.
+_SIZE_LIMITED = frozenset({"values.get", "values.batchGet", "spreadsheets.get"})
+_KINDS = ("read", "write")
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    lost: bool = False
+
+
+def _encode(payload: Any, compact: bool) -> bytes:
+    separators = (",", ":") if compact else (", ", ": ")
+    return json.dumps(payload, ensure_ascii=False, separators=separators).encode("utf-8")
+
+
+def _too_large(size: int, limit: int) -> ApiError:
+    return _bad_request(
+        f"Response too large: the response would be {size} bytes, over the limit of {limit} "
+        "bytes. Request fewer cells or ranges, or use a field mask."
+    )
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -992,13 +1037,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, payload = self.server.fake._handle(self.command, self.path, body)
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
+        answer = self.server.fake._handle(self.command, self.path, body)
+        if answer.lost:
+            # Hang up with nothing written: the request was applied but the client sees the
+            # connection close before any status line, as when the network drops the answer.
+            self.close_connection = True
+            return
+        self.send_response(answer.status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(answer.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
@@ -1009,14 +1058,27 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeSheetsServer:
     """In-memory Google Sheets API v4 served on 127.0.0.1 from a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        *,
+        max_response_bytes: int | None = None,
+    ) -> None:
         self.latency = latency
+        self.max_response_bytes = max_response_bytes
+        self._default_max_response_bytes = max_response_bytes
         self._host = host
         self._port = port
         self._lock = threading.RLock()
         self._books: dict[str, _Book] = {}
         self._log: list[RequestRecord] = []
         self._faults: list[_Fault] = []
+        self._hooks: list[_Rule] = []
+        self._slowdowns: list[_Rule] = []
+        self._lost_answers: list[_Rule] = []
+        self._hook_errors: list[BaseException] = []
         self._sheet_ids = itertools.count(1_000_000_007, 7_919)
         self._protected_ids = itertools.count(2_000_000_011, 104_729)
         self._book_numbers = itertools.count(1)
@@ -1100,9 +1162,79 @@ class FakeSheetsServer:
             self._faults.append(_Fault(status, count, path_contains, kind, message))
 
     def clear_faults(self) -> None:
-        """Remove every injected fault."""
+        """Remove every injected fault, hook, slowdown and lost answer; restore the size cap."""
+        # Test fixtures call this between tests on a shared server, so it resets everything a
+        # test may have armed (but not the latency attribute, which fixtures reset themselves).
         with self._lock:
             self._faults.clear()
+            self._hooks.clear()
+            self._slowdowns.clear()
+            self._lost_answers.clear()
+            self.max_response_bytes = self._default_max_response_bytes
+
+    # ---- race windows: hooks, slow requests, lost answers ----------------------------------
+
+    def before(
+        self,
+        operation: str | None,
+        action: Callable[[RequestRecord], None],
+        *,
+        times: int | None = 1,
+        kind: str | None = None,
+    ) -> None:
+        """Run ``action(record)`` when a matching request arrives, just before it is handled."""
+        # The action runs in the request's thread without the data lock held, so it can call
+        # the public editing methods; exceptions become a 500 answer and land in hook_errors.
+        with self._lock:
+            self._hooks.append(_Rule(*self._rule_filter(operation, kind, times), action=action))
+
+    def clear_hooks(self) -> None:
+        """Remove every hook registered with :meth:`before` and forget their errors."""
+        with self._lock:
+            self._hooks.clear()
+            self._hook_errors.clear()
+
+    @property
+    def hook_errors(self) -> list[BaseException]:
+        """Return the exceptions hook actions raised, oldest first."""
+        with self._lock:
+            return list(self._hook_errors)
+
+    def slow(
+        self,
+        operation: str | None,
+        seconds: float,
+        *,
+        times: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Delay matching requests by ``seconds`` before handling them (on top of latency)."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        with self._lock:
+            self._slowdowns.append(
+                _Rule(*self._rule_filter(operation, kind, times), seconds=seconds)
+            )
+
+    def lose_answer(
+        self, operation: str | None, *, times: int | None = 1, kind: str | None = None
+    ) -> None:
+        """Apply matching requests, then close the connection without sending the answer."""
+        with self._lock:
+            self._lost_answers.append(_Rule(*self._rule_filter(operation, kind, times)))
+
+    @staticmethod
+    def _rule_filter(
+        operation: str | None, kind: str | None, times: int | None
+    ) -> tuple[str | None, str | None, int | None]:
+        # A misspelt operation would otherwise match nothing and a test would pass vacuously.
+        if operation is not None and operation not in _OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {sorted(_OPERATIONS)}")
+        if kind is not None and kind not in _KINDS:
+            raise ValueError(f"kind must be one of {_KINDS}, not {kind!r}")
+        if times is not None and times < 1:
+            raise ValueError("times must be None (every time) or at least 1")
+        return operation, kind, times
 
     # ---- direct state access for tests -----------------------------------------------------
 
@@ -1228,6 +1360,104 @@ class FakeSheetsServer:
         """Return the tab's protected ranges as the API reports them."""
         with self._lock:
             return copy.deepcopy(self._require_sheet(spreadsheet_id, tab).protected_ranges)
+
+    # ---- people editing in the browser (rows are 1-based, header row included) -------------
+
+    def sort_rows(
+        self,
+        spreadsheet_id: str,
+        tab: str,
+        column: int,
+        *,
+        descending: bool = False,
+        first_row: int = 2,
+    ) -> None:
+        """Sort rows first_row..last row with data by a 0-based column, moving whole rows."""
+        with self._lock:
+            book, sheet = self._person(spreadsheet_id, tab)
+            last = sheet.last_data_row()
+            if last < first_row - 1:
+                return
+            order = "DESCENDING" if descending else "ASCENDING"
+            self._as_person(self._req_sortRange, book, {
+                "range": {"sheetId": sheet.sheet_id, "startRowIndex": first_row - 1,
+                          "endRowIndex": last + 1},
+                "sortSpecs": [{"dimensionIndex": column, "sortOrder": order}],
+            })
+
+    def insert_rows(
+        self,
+        spreadsheet_id: str,
+        tab: str,
+        at_row: int,
+        rows: list[list[Any]] | None = None,
+        *,
+        count: int | None = None,
+    ) -> None:
+        """Insert ``rows`` (RAW values) or ``count`` blank rows (default 1) before ``at_row``."""
+        with self._lock:
+            book, sheet = self._person(spreadsheet_id, tab)
+            height = count if count is not None else max(len(rows or []), 1)
+            if height < len(rows or []) or height < 1:
+                raise ValueError("count must be at least 1 and cover the rows given")
+            self._as_person(self._req_insertDimension, book, {"range": {
+                "sheetId": sheet.sheet_id, "dimension": "ROWS",
+                "startIndex": at_row - 1, "endIndex": at_row - 1 + height,
+            }})
+            self._write(book, sheet, at_row - 1, 0, rows or [], "RAW")
+
+    def delete_rows(self, spreadsheet_id: str, tab: str, row: int, count: int = 1) -> None:
+        """Delete ``count`` rows starting at ``row``, shifting the rest up."""
+        with self._lock:
+            book, sheet = self._person(spreadsheet_id, tab)
+            self._as_person(self._req_deleteDimension, book, {"range": {
+                "sheetId": sheet.sheet_id, "dimension": "ROWS",
+                "startIndex": row - 1, "endIndex": row - 1 + count,
+            }})
+
+    def type_row(
+        self,
+        spreadsheet_id: str,
+        tab: str,
+        row: int,
+        values: list[Any],
+        *,
+        value_input_option: str = "RAW",
+    ) -> None:
+        """Type values into a row from column A, leaving the cells after them as they are."""
+        with self._lock:
+            book, sheet = self._person(spreadsheet_id, tab)
+            if row < 1:
+                raise ValueError("rows are 1-based")
+            self._write(book, sheet, row - 1, 0, [list(values)], value_input_option)
+
+    def move_row(self, spreadsheet_id: str, tab: str, from_row: int, to_row: int) -> None:
+        """Drag row ``from_row`` so that it becomes row ``to_row``."""
+        with self._lock:
+            book, sheet = self._person(spreadsheet_id, tab)
+            # moveDimension counts its destination before the source row is taken out.
+            destination = to_row - 1 if to_row <= from_row else to_row
+            self._as_person(self._req_moveDimension, book, {
+                "source": {"sheetId": sheet.sheet_id, "dimension": "ROWS",
+                           "startIndex": from_row - 1, "endIndex": from_row},
+                "destinationIndex": destination,
+            })
+
+    def _person(self, spreadsheet_id: str, tab: str) -> tuple[_Book, _Sheet]:
+        return self._require_book(spreadsheet_id), self._require_sheet(spreadsheet_id, tab)
+
+    @staticmethod
+    def _as_person(
+        request: Callable[[_Book, dict[str, Any], str], dict[str, Any]],
+        book: _Book,
+        payload: dict[str, Any],
+    ) -> None:
+        # The same code as the API request, so a person's edit and the app's agree; a person
+        # can make no invalid request, so an API error here is a mistake in the test.
+        try:
+            request(book, payload, "Invalid edit")
+        except ApiError as err:
+            raise ValueError(err.message) from None
 
     # ---- internals: state helpers ----------------------------------------------------------
 
@@ -1360,7 +1590,7 @@ class FakeSheetsServer:
 
     # ---- internals: HTTP dispatch ----------------------------------------------------------
 
-    def _handle(self, method: str, target: str, raw_body: bytes) -> tuple[int, Any]:
+    def _handle(self, method: str, target: str, raw_body: bytes) -> _Answer:
         parts = urlsplit(target)
         raw_path = parts.path
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -1391,9 +1621,15 @@ class FakeSheetsServer:
         with self._lock:
             self._log.append(record)
             fault = self._take_fault(record)
-        if self.latency:
-            time.sleep(self.latency)
+            hooks = _take_rules(self._hooks, record)
+            delay = self.latency + sum(r.seconds for r in _take_rules(self._slowdowns, record))
+            lost = bool(_take_rules(self._lost_answers, record))
+        if delay:
+            time.sleep(delay)
         try:
+            # Hooks run last, right before the request is handled, and without the data lock so
+            # that they can edit the spreadsheet through the public methods.
+            self._run_hooks(hooks, record)
             if fault is not None:
                 record.faulted = True
                 raise _fault_error(fault, record)
@@ -1407,8 +1643,27 @@ class FakeSheetsServer:
             status = 200
         except ApiError as err:
             status, payload = err.code, err.body()
+        compact = (_first(query, "prettyPrint") or "").lower() in ("false", "0")
+        data = _encode(payload, compact)
+        limit = self.max_response_bytes
+        if status == 200 and operation in _SIZE_LIMITED and limit is not None and len(data) > limit:
+            error = _too_large(len(data), limit)
+            status, data = error.code, _encode(error.body(), compact)
         record.status = status
-        return status, payload
+        record.answer_lost = lost
+        record.response_bytes = 0 if lost else len(data)
+        return _Answer(status, data, lost)
+
+    def _run_hooks(self, hooks: list[_Rule], record: RequestRecord) -> None:
+        for hook in hooks:
+            assert hook.action is not None
+            try:
+                hook.action(record)
+            except Exception as exc:
+                with self._lock:
+                    self._hook_errors.append(exc)
+                # Fail the request loudly rather than let a broken hook pass unnoticed.
+                raise ApiError(500, f"FakeSheetsServer hook failed: {exc!r}") from exc
 
     def _take_fault(self, record: RequestRecord) -> _Fault | None:
         for fault in self._faults:
@@ -1469,11 +1724,14 @@ class FakeSheetsServer:
         }
         # _to_rows pads gaps with "", which CellData spells as an empty object.
         rows = [{"values": [v or {} for v in row]} if row else {} for row in _to_rows(grid)]
-        out: dict[str, Any] = {"rowData": rows}
+        # Proto3 JSON omits zero numbers and empty lists: no startRow 0, no rowData [].
+        out: dict[str, Any] = {}
         if r0:
             out["startRow"] = r0
         if c0:
             out["startColumn"] = c0
+        if rows:
+            out["rowData"] = rows
         return out
 
     def _resource(
@@ -1517,10 +1775,7 @@ class FakeSheetsServer:
         include = _flag(_first(query, "includeGridData"))
         if mask is not None:
             # With a field mask Google ignores includeGridData and returns what the mask names.
-            sheets_mask = mask.get("sheets", {})
-            include = "*" in mask or sheets_mask is None or bool(
-                {"data", "*"} & set(sheets_mask)
-            )
+            include = _mask_selects_grid(mask)
         resource = self._resource(book, include, query.get("ranges"))
         return _apply_mask(resource, mask)
 
@@ -1549,6 +1804,8 @@ class FakeSheetsServer:
         requests = body.get("requests") or []
         if not requests:
             raise _bad_request("Must specify at least one request.")
+        fields = _first(query, "fields")
+        mask = _parse_mask(fields) if fields else None
         snapshot = copy.deepcopy(book)
         replies = []
         try:
@@ -1568,14 +1825,36 @@ class FakeSheetsServer:
                         f"'requests[{i}]': Cannot find field."
                     )
                 replies.append(handler(book, payload or {}, where))
+            out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+            if _flag(body.get("includeSpreadsheetInResponse")):
+                # Built inside the try: a bad responseRange fails the whole call, unapplied.
+                out["updatedSpreadsheet"] = self._updated_spreadsheet(book, mask, body)
         except ApiError:
             # batchUpdate is atomic in Google Sheets: a failing request rolls back the lot.
             self._books[book.spreadsheet_id] = snapshot
             raise
-        out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
-        if _flag(body.get("includeSpreadsheetInResponse")):
-            out["updatedSpreadsheet"] = self._resource(book)
-        return out
+        return _apply_mask(out, mask)
+
+    def _updated_spreadsheet(
+        self, book: _Book, mask: dict[str, Any] | None, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        ranges = body.get("responseRanges")
+        if ranges is not None and not (
+            isinstance(ranges, list) and all(isinstance(text, str) for text in ranges)
+        ):
+            raise _bad_request(
+                "Invalid JSON payload received. Invalid value at 'response_ranges': expected a "
+                "list of strings"
+            )
+        include = _flag(body.get("responseIncludeGridData"))
+        if mask is not None:
+            # As for spreadsheets.get, a field mask overrides responseIncludeGridData.
+            include = "*" in mask or (
+                "updatedSpreadsheet" in mask
+                and (mask["updatedSpreadsheet"] is None
+                     or _mask_selects_grid(mask["updatedSpreadsheet"]))
+            )
+        return self._resource(book, include, ranges or None)
 
     # ---- batchUpdate requests --------------------------------------------------------------
 
@@ -1875,6 +2154,64 @@ class FakeSheetsServer:
         sheet.cells = moved
         self._resize(sheet, axis, -count)
         return {}
+
+    def _req_moveDimension(
+        self, book: _Book, payload: dict[str, Any], where: str
+    ) -> dict[str, Any]:
+        sheet, axis, start, end = self._dimension(book, payload.get("source") or {}, where)
+        size = sheet.row_count if axis == 0 else sheet.column_count
+        destination = payload.get("destinationIndex")
+        if not isinstance(destination, int) or not 0 <= destination <= size or end > size:
+            raise _bad_request(f"{where}: destinationIndex must be within the grid")
+        if start < destination < end:
+            raise _bad_request(f"{where}: destinationIndex must not be inside the source range")
+        # destinationIndex counts positions before the source is taken out of the grid.
+        lo, hi = min(start, destination), max(end, destination)
+        rest = [i for i in range(lo, hi) if not start <= i < end]
+        at = destination - lo if destination <= start else destination - lo - (end - start)
+        order = rest[:at] + list(range(start, end)) + rest[at:]
+        self._reorder(sheet, axis, lo, order)
+        return {}
+
+    def _req_sortRange(self, book: _Book, payload: dict[str, Any], where: str) -> dict[str, Any]:
+        sheet, r0, c0, r1, c1 = self._grid_range(book, payload.get("range") or {}, where)
+        specs = payload.get("sortSpecs") or []
+        if not specs:
+            raise _bad_request(f"{where}: sortSpecs must not be empty")
+        order = list(range(r0, r1))
+        # One stable pass per spec, last spec first, gives the lexicographic order.
+        for spec in reversed(specs):
+            column = spec.get("dimensionIndex", 0)
+            if not c0 <= column < c1:
+                raise _bad_request(f"{where}: dimensionIndex {column} is outside the range")
+            descending = _enum(spec.get("sortOrder"), ("ASCENDING", "DESCENDING"), "ASCENDING",
+                               "sort_order") == "DESCENDING"
+            keys = {row: _sort_key(sheet.cells.get((row, column))) for row in order}
+            filled = [row for row in order if keys[row] is not None]
+            filled.sort(key=lambda row: keys[row], reverse=descending)
+            # Blank cells go last whichever way the sort runs, as in Sheets.
+            order = filled + [row for row in order if keys[row] is None]
+        self._reorder(sheet, 0, r0, order, c0, c1)
+        return {}
+
+    @staticmethod
+    def _reorder(
+        sheet: _Sheet, axis: int, start: int, order: list[int], lo: int = 0,
+        hi: int | None = None,
+    ) -> None:
+        """Put the rows (axis 0) or columns listed in ``order`` at start, start+1, ..."""
+        # lo/hi limit the move to part of the other axis (sortRange's columns); cells keep
+        # their formats, notes and validation because whole _Cell objects move.
+        new_index = {old: start + i for i, old in enumerate(order)}
+        moved: dict[tuple[int, int], _Cell] = {}
+        for key, cell in sheet.cells.items():
+            pos = list(key)
+            if pos[axis] in new_index and lo <= pos[1 - axis] and (
+                hi is None or pos[1 - axis] < hi
+            ):
+                pos[axis] = new_index[pos[axis]]
+            moved[(pos[0], pos[1])] = cell
+        sheet.cells = moved
 
     def _req_appendDimension(
         self, book: _Book, payload: dict[str, Any], where: str
