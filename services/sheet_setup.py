@@ -26,6 +26,7 @@ from services.store.gsheets import (
     Tab,
     column_letters,
     header_cell,
+    no_header,
     number_format,
     quote_title,
 )
@@ -54,11 +55,13 @@ class _Plan:
     requests: list[dict[str, Any]] = field(default_factory=list)
     report: list[str] = field(default_factory=list)
     found_rows: int = 0  # the grid's height before this run (0 for a new tab)
+    blocked: bool = False  # no header found: the tab is left as it is
 
     @property
     def empty(self) -> bool:
-        """Tell whether the tab holds no data row."""
-        return not any(any(not is_blank(c) for c in row) for row in self.data_rows)
+        """Tell whether the tab holds no data row (a tab left alone is never filled)."""
+        filled = any(any(not is_blank(c) for c in row) for row in self.data_rows)
+        return not self.blocked and not filled
 
     def size(self, rows: int) -> None:
         """Give the tab this many rows: a new tab is created so; an existing one only grows."""
@@ -83,7 +86,7 @@ def setup_spreadsheet(store: GSheetsStore, *, demo: bool = False, year: int | No
     `reference_data=False` leaves every tab empty (Plan 48's indicators included).
     """
     meta = store.metadata(refresh=True)  # sizes and rules are decided from the sheet as it is
-    values = store.tab_values()
+    values = store.tab_values(SHEETS)
     taken = {int(s.get("properties", {}).get("sheetId", 0)) for s in meta.raw.get("sheets", [])}
     report: list[str] = []
     requests: list[dict[str, Any]] = []
@@ -116,7 +119,8 @@ def setup_spreadsheet(store: GSheetsStore, *, demo: bool = False, year: int | No
         store.forget()
         store.metadata()
         for key, plan in plans.items():
-            store.remember_header(key, plan.layout.header)
+            if not plan.blocked:
+                store.remember(key, plan.layout)
     if not report:
         report.append("Bảng tính đã sẵn sàng; không cần thay đổi gì.")
     return report
@@ -149,30 +153,33 @@ def _tab_plan(store: GSheetsStore, key: str, found: list[list[Any]] | None,
         return _Plan(sheet, tab, full, True, [], [add, _header_row(tab, 0, sheet.headers)],
                      [f"Tạo trang “{sheet.title}” với {len(sheet.columns)} cột."])
     found = found or []
-    header = found[0] if found else []
     requests: list[dict[str, Any]] = []
     report: list[str] = []
-    if all(is_blank(c) for c in header):
+    now = Layout.search(sheet, found)
+    if not now.found:
+        # Content but no header the app recognises: nothing in this tab is touched.
+        report.append(str(no_header(sheet, tab.title)))
+        return _Plan(sheet, tab, now, False, [], [], report, tab.rows, blocked=True)
+    if now.width == 0:
         layout = full
         requests.append(_header_row(tab, 0, sheet.headers))
         report.append(f"Ghi dòng tiêu đề vào trang “{tab.title}”.")
     else:
-        now = Layout.of(sheet, header)
         layout = now.extended(sheet)
         if missing := now.missing(sheet):
-            requests.append(_header_row(tab, now.width, [c.header for c in missing]))
+            requests.append(_header_row(tab, now.width, [c.header for c in missing], now.row))
             names = ", ".join(f"“{c.header}”" for c in missing)
             report.append(f"Thêm cột {names} vào cuối trang “{tab.title}”.")
     if layout.width > tab.columns:
         requests.insert(0, {"appendDimension": {"sheetId": tab.sheet_id, "dimension": "COLUMNS",
                                                 "length": layout.width - tab.columns}})
         tab = Tab(tab.key, tab.title, tab.sheet_id, tab.rows, layout.width)
-    return _Plan(sheet, tab, layout, False, found[1:], requests, report, tab.rows)
+    return _Plan(sheet, tab, layout, False, found[layout.row:], requests, report, tab.rows)
 
 
-def _header_row(tab: Tab, start: int, texts: Sequence[str]) -> dict[str, Any]:
+def _header_row(tab: Tab, start: int, texts: Sequence[str], row: int = 1) -> dict[str, Any]:
     return {"updateCells": {
-        "range": {"sheetId": tab.sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+        "range": {"sheetId": tab.sheet_id, "startRowIndex": row - 1, "endRowIndex": row,
                   "startColumnIndex": start, "endColumnIndex": start + len(texts)},
         "rows": [{"values": [header_cell(t) for t in texts]}],
         "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
@@ -180,24 +187,30 @@ def _header_row(tab: Tab, start: int, texts: Sequence[str]) -> dict[str, Any]:
 
 
 def _header_guard(plan: _Plan, found: Mapping[str, Any], report: list[str]) -> list[dict[str, Any]]:
-    """Freeze and protect (warning only) the header row where that is not done yet."""
+    """Freeze and protect (warning only) the header row where that is not done yet.
+
+    Rows above the header (a title) are frozen with it, so the header stays in view.
+    """
     out: list[dict[str, Any]] = []
+    if plan.blocked:
+        return out
     sheet_id = plan.tab.sheet_id
+    header = plan.layout.row
     grid = found.get("properties", {}).get("gridProperties", {})
-    if not plan.new and int(grid.get("frozenRowCount", 0)) < 1:
+    if not plan.new and int(grid.get("frozenRowCount", 0)) < header:
         out.append({"updateSheetProperties": {
-            "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
+            "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": header}},
             "fields": "gridProperties.frozenRowCount"}})
         report.append(f"Cố định dòng tiêu đề của trang “{plan.tab.title}”.")
     protected = any(
         p.get("description") == HEADER_PROTECTION
-        or (p.get("range", {}).get("startRowIndex", 0) == 0
-            and p.get("range", {}).get("endRowIndex") == 1)
+        or (p.get("range", {}).get("startRowIndex", 0) == header - 1
+            and p.get("range", {}).get("endRowIndex") == header)
         for p in found.get("protectedRanges", [])
     )
     if not protected:
         out.append({"addProtectedRange": {"protectedRange": {
-            "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
+            "range": {"sheetId": sheet_id, "startRowIndex": header - 1, "endRowIndex": header},
             "description": HEADER_PROTECTION, "warningOnly": True}}})
         report.append(f"Bảo vệ dòng tiêu đề của trang “{plan.tab.title}” (chỉ cảnh báo khi sửa).")
     return out
@@ -220,7 +233,7 @@ def _samples(store: GSheetsStore, plans: Sequence[_Plan]) -> Samples:
     ranges = []
     for plan in plans:
         last = column_letters(max(plan.layout.width, 1) - 1)
-        for row in sorted({2, plan.found_rows}):
+        for row in sorted({plan.layout.row + 1, plan.found_rows}):
             ranges.append(f"{quote_title(plan.tab.title)}!A{row}:{last}{row}")
     found = store.grid(ranges, _GRID_FIELDS)
     out: Samples = {}
@@ -233,13 +246,13 @@ def _samples(store: GSheetsStore, plans: Sequence[_Plan]) -> Samples:
                     out[(sheet_id, r0 + i, c0 + j)] = cell or {}
     # Cells the answer leaves out have no rule and no format; mark every sampled row as seen.
     for plan in plans:
-        for row in {1, plan.found_rows - 1}:
+        for row in {plan.layout.row, plan.found_rows - 1}:
             for col in range(plan.layout.width):
                 out.setdefault((plan.tab.sheet_id, row, col), {})
     return out
 
 
-def validation_rule(column: Column, target: Callable[[str], tuple[str, int] | None],
+def validation_rule(column: Column, target: Callable[[str], tuple[str, int, int] | None],
                     first_cell: str) -> dict[str, Any] | None:
     """Return the Sheets data-validation rule of a column, or None when it needs none."""
     kind = column.type
@@ -253,10 +266,10 @@ def validation_rule(column: Column, target: Callable[[str], tuple[str, int] | No
         found = target(kind.sheet)
         if found is None:
             return None
-        title, position = found
+        title, position, first = found
         letters = column_letters(position)
         # An open-ended range: units added later appear in the dropdown too.
-        source = f"={quote_title(title)}!{letters}2:{letters}"
+        source = f"={quote_title(title)}!{letters}{first}:{letters}"
         condition = {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": source}]}
     elif isinstance(kind, Date):
         condition = {"type": "DATE_IS_VALID"}
@@ -293,26 +306,27 @@ def _number_condition(kind: Number, first_cell: str) -> dict[str, Any]:
 def _guard_rails(plan: _Plan, plans: Mapping[str, _Plan], samples: Samples,
                  report: list[str]) -> list[dict[str, Any]]:
     """Set each column's rule and format where the first or last row lacks them."""
-    if plan.tab.rows <= 1:
+    header = plan.layout.row
+    if plan.tab.rows <= header or plan.blocked:
         return []
     sheet_id = plan.tab.sheet_id
 
-    def target(sheet_key: str) -> tuple[str, int] | None:
+    def target(sheet_key: str) -> tuple[str, int, int] | None:
         other = plans[sheet_key]
         label = other.sheet.label_column
-        if label is None or label not in other.layout.positions:
+        if label is None or label not in other.layout.positions or other.blocked:
             return None
-        return other.tab.title, other.layout.positions[label]
+        return other.tab.title, other.layout.positions[label], other.layout.row + 1
 
     out: list[dict[str, Any]] = []
     changed: list[str] = []
     for column in plan.sheet.columns:
         position = plan.layout.positions[column.key]
-        grid = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": position,
+        grid = {"sheetId": sheet_id, "startRowIndex": header, "startColumnIndex": position,
                 "endColumnIndex": position + 1}
-        rule = validation_rule(column, target, f"{column_letters(position)}2")
+        rule = validation_rule(column, target, f"{column_letters(position)}{header + 1}")
         fmt = number_format(column.type)
-        cells = [samples.get((sheet_id, row, position)) for row in {1, plan.tab.rows - 1}]
+        cells = [samples.get((sheet_id, row, position)) for row in {header, plan.tab.rows - 1}]
         if rule is not None and not all(c is not None and _same_rule(c.get("dataValidation"),
                                                                      rule) for c in cells):
             out.append({"setDataValidation": {"range": grid, "rule": rule}})
@@ -343,18 +357,22 @@ def _same_format(cell: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
 
 def _fill_ids(plan: _Plan, report: list[str]) -> list[dict[str, Any]]:
     """Give an id to rows people typed without one (an empty cell: nothing is overwritten)."""
+    if plan.blocked:
+        return []
     at = plan.layout.positions[ID]
     out = []
+    taken = {str(c[at]) for c in plan.data_rows if at < len(c) and not is_blank(c[at])}
     for offset, cells in enumerate(plan.data_rows):
         if all(is_blank(c) for c in cells):
             continue
         if at < len(cells) and not is_blank(cells[at]):
             continue
-        row = offset + 1  # 0-based index of the sheet row (row 1 is the header)
+        row = plan.layout.row + offset  # 0-based index of the sheet row under the header
         out.append({"updateCells": {
             "range": {"sheetId": plan.tab.sheet_id, "startRowIndex": row, "endRowIndex": row + 1,
                       "startColumnIndex": at, "endColumnIndex": at + 1},
-            "rows": [{"values": [{"userEnteredValue": {"stringValue": new_id(plan.sheet)}}]}],
+            "rows": [{"values": [{"userEnteredValue": {
+                "stringValue": new_id(plan.sheet, taken)}}]}],
             "fields": "userEnteredValue",
         }})
     if out:
