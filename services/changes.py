@@ -139,7 +139,7 @@ def audit_frame(entries: Sequence[Record]) -> pd.DataFrame:
 
 # --- the audit trail a page at a time ------------------------------------------------------
 
-# Audit rows read per request: the trail only grows, so it is never read whole.
+# Audit rows read at a time: the trail only grows, so it is never read whole.
 AUDIT_PAGE = 200
 
 

@@ -108,7 +108,7 @@ def test_cold_snapshot_is_one_read_plus_one_metadata_read(fake: FakeSheetsServer
     # Every tab of the snapshot in the one request; of the audit trail only its header rows.
     ranges = batch.query["ranges"]
     assert len(ranges) == len(SHEETS)
-    assert [r for r in ranges if "Nhật ký" in r] == ["'Nhật ký thay đổi'!1:10"]
+    assert [r for r in ranges if "Nhật ký" in r] == ["'Nhật ký thay đổi'!1:1"]
 
 
 def test_append_is_exactly_one_write_and_no_read(fake: FakeSheetsServer) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -123,6 +124,10 @@ class RetryPolicy:
 
 class WriteOutcomeUnknown(Exception):
     """A write timed out or lost its connection after being sent: it may have been applied."""
+
+
+class RequestRejected(StoreError):
+    """Google refused a write as invalid (400); the API's own message is on `__cause__`."""
 
 
 class OutOfTime(Exception):
@@ -478,6 +483,10 @@ RESPONSE_BUDGET = 7_000_000
 CELL_BYTES = 24  # bytes a cell takes in a compact answer, until a tab has been read once
 # Rounds of "write, check in the reply, put back and write again" before giving up.
 VERIFY_ROUNDS = 4
+# The hidden tab where a write copies the rows it changes, in the same batch, first.
+SCRATCH_TITLE = "_ung_dung_tam"
+SCRATCH_ROWS, SCRATCH_COLUMNS = 50, 40
+RESTORE_FIELDS = "userEnteredValue,userEnteredFormat"
 
 
 @dataclass
@@ -538,10 +547,12 @@ class _Put:
     """Cells to write into the row that holds `record_id` (verified in the write's reply)."""
 
     key: str
-    record_id: str
+    record_id: str  # "" for a row people typed without an id
     row: int
     cells: dict[int, dict[str, Any]]  # column position -> CellData
-    fields: str = CELL_FIELDS  # a put-back restores values only, formats stay as they are
+    fields: str = CELL_FIELDS  # a put-back restores values (and formats, when copied) only
+    restores: bool = False  # a put-back of cells written into the wrong row
+    expect: list[dict[str, Any]] | None = None  # a row without id: what it held, to know it
 
 
 @dataclass
@@ -583,6 +594,8 @@ class GSheetsStore(Store):
         self._writing = threading.Lock()
         # Ids of appends whose answer was lost: saving them again first looks for them.
         self._uncertain: set[str] = set()
+        self._copies = True  # False once the server refused or ignored a copyPaste
+        self._scratch_id: tuple[int, int] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, policy: RetryPolicy | None = None,
@@ -645,8 +658,9 @@ class GSheetsStore(Store):
         if write:
             # Most often the sheet's structure changed under us (a tab deleted or renamed).
             self.forget()
-            return StoreError("Google Sheets từ chối thao tác ghi (có thể cấu trúc bảng tính vừa "
-                              "bị thay đổi); chưa lưu gì. Hãy tải lại dữ liệu rồi thử lại.")
+            return RequestRejected("Google Sheets từ chối thao tác ghi (có thể cấu trúc bảng tính "
+                                   "vừa bị thay đổi); chưa lưu gì. Hãy tải lại dữ liệu rồi thử "
+                                   "lại.")
         return StoreError("Google Sheets từ chối yêu cầu đọc dữ liệu; hãy tải lại dữ liệu rồi "
                           "thử lại. Nếu lỗi còn, chạy “Chuẩn bị bảng tính” (setup-sheet).")
 
@@ -808,14 +822,17 @@ class GSheetsStore(Store):
         # so a write needs no read of its own to know where their columns are.
         heads = [k for k, s in SHEETS.items()
                  if keys is None and not s.in_snapshot and k in meta.tabs]
-        plan[0] += [(f"head:{k}", self._head_range(meta.tabs[k]), 1) for k in heads]
+        # Only their first row: the answer is the same size however long they have grown.
+        plan[0] += [(f"head:{k}", f"{quote_title(meta.tabs[k].title)}!1:1", 1) for k in heads]
         with self.client.budget():
             for group in plan:
                 values = self._batch_get([rng for _, rng, _ in group])
                 for (key, _, start), rows in zip(group, values, strict=True):
                     if key.startswith("head:"):
                         key = key.removeprefix("head:")
-                        self.remember(key, Layout.search(SHEETS[key], rows))
+                        layout = Layout.search(SHEETS[key], rows)
+                        if layout.width:  # else a title or a blank: the first write looks
+                            self.remember(key, layout)
                         continue
                     rows_so_far = out[key]
                     if rows and len(rows_so_far) < start - 1:
@@ -1231,50 +1248,153 @@ class GSheetsStore(Store):
                               if r and not is_blank(r[0])}
         return _Verdict(found)
 
+    # ---- writes by row number, checked in their own reply --------------------------------
+
+    def _scratch(self, width: int) -> tuple[int, list[dict[str, Any]]]:
+        """Return the hidden scratch tab's id, and the requests that create or widen it.
+
+        Each write copies the rows it is about to change there first, in the same batch: if a
+        row turns out to hold another record, what it held is known exactly and put back.
+        """
+        meta = self.metadata()
+        found = next((s.get("properties", {}) for s in meta.raw.get("sheets", [])
+                      if s.get("properties", {}).get("title") == SCRATCH_TITLE), None)
+        if self._scratch_id is not None and (found is None or int(found.get("sheetId", -1))
+                                             != self._scratch_id[0]):
+            found = {"sheetId": self._scratch_id[0],
+                     "gridProperties": {"columnCount": self._scratch_id[1]}}
+        if found is None:
+            sheet_id = secrets.randbelow(2**31 - 2) + 1
+            columns = max(width, SCRATCH_COLUMNS)
+            self._scratch_id = (sheet_id, columns)
+            return sheet_id, [{"addSheet": {"properties": {
+                "sheetId": sheet_id, "title": SCRATCH_TITLE, "hidden": True,
+                "gridProperties": {"rowCount": SCRATCH_ROWS, "columnCount": columns}}}}]
+        sheet_id = int(found.get("sheetId", 0))
+        columns = int(found.get("gridProperties", {}).get("columnCount", SCRATCH_COLUMNS))
+        self._scratch_id = (sheet_id, max(columns, width))
+        if width > columns:
+            return sheet_id, [{"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                   "length": width - columns}}]
+        return sheet_id, []
+
+    def _copy(self, put: _Put, scratch: int, slot: int) -> dict[str, Any]:
+        """Return the request copying a put's row, as it is when the batch runs, to a slot."""
+        tab = self._tab(put.key)
+        width = max(tab.columns, self._layouts[put.key].width)
+        return {"copyPaste": {
+            "source": {"sheetId": tab.sheet_id, "startRowIndex": put.row - 1,
+                       "endRowIndex": put.row, "startColumnIndex": 0, "endColumnIndex": width},
+            "destination": {"sheetId": scratch, "startRowIndex": slot, "endRowIndex": slot + 1,
+                            "startColumnIndex": 0, "endColumnIndex": width},
+            "pasteType": "PASTE_NORMAL", "pasteOrientation": "NORMAL"}}
+
+    def _send_checked(self, requests_: list[dict[str, Any]], puts: Sequence[_Put],
+                      layouts: Mapping[str, Layout], *, before: Sequence[dict[str, Any]] = (),
+                      ) -> tuple[_Verdict, list[list[dict[str, Any]]] | None]:
+        """Send a batch whose puts first copy their rows aside; return ids and the copies.
+
+        The copies are None when the server refused or ignored the copy (then the write is
+        sent without it, and put-backs rely on what the write read).
+        """
+        keys = [p.key for p in puts]
+        ranges = self._id_ranges(keys, layouts) if puts else []
+        if puts and self._copies:
+            width = max(max(self._tab(p.key).columns, layouts[p.key].width) for p in puts)
+            scratch, prep = self._scratch(width)
+            copies = [self._copy(p, scratch, i) for i, p in enumerate(puts)]
+            try:
+                reply = self.batch_update([*prep, *before, *copies, *requests_],
+                                          [*ranges, f"{quote_title(SCRATCH_TITLE)}!1:"
+                                                    f"{len(puts)}"])
+            except RequestRejected as err:
+                if "copyPaste" not in str(err.__cause__) and "addSheet" not in str(err.__cause__):
+                    raise
+                self._copies = False  # a server without copyPaste: write without copies
+            else:
+                self.forget_scratch_if_new(prep)
+                rows = _reply_rows(reply, scratch, len(puts))
+                if rows is None:
+                    self._copies = False  # the copy was ignored: nothing to rely on
+                return self._verdict(reply, keys, layouts), rows
+        reply = self.batch_update([*before, *requests_], ranges)
+        return (self._verdict(reply, keys, layouts) if puts else _Verdict({})), None
+
+    def forget_scratch_if_new(self, prep: Sequence[Mapping[str, Any]]) -> None:
+        """Refetch the metadata next time when this batch created the scratch tab."""
+        if any("addSheet" in r for r in prep):
+            with self._state:
+                self._meta = None
+
     def _write_verified(self, requests_: list[dict[str, Any]], puts: list[_Put],
                         current: Mapping[str, _TabRows], layouts: Mapping[str, Layout],
                         actor: str) -> None:
         """Send a write that puts cells into rows by number, and make sure each hit its record.
 
         A row that holds another record when the write lands (people sorted, inserted or
-        deleted rows meanwhile) gets back the cells it had, as the write read them; the cells
-        are then written where their record is now. Every round is checked the same way.
+        deleted rows meanwhile) gets back exactly the cells it had, from the copy the same
+        batch made; the cells are then written where their record is now. Every round is
+        checked the same way.
         """
-        keys = [p.key for p in puts]
         for _round in range(VERIFY_ROUNDS):
-            reply = self.batch_update(requests_, self._id_ranges(keys, layouts) if puts else ())
+            verdict, copies = self._send_checked(requests_, puts, layouts)
             self._commit_layouts(layouts)
             if not puts:
                 return
-            verdict = self._verdict(reply, keys, layouts)
-            wrong = [p for p in puts if verdict.ids[p.key].get(p.row) != p.record_id]
+            wrong = [(i, p) for i, p in enumerate(puts) if not self._held(p, verdict, copies, i)]
             if not wrong:
                 return
-            requests_, puts = [], []
-            for put in wrong:
+            next_puts: list[_Put] = []
+            for index, put in wrong:
                 hit = verdict.ids[put.key].get(put.row, "")
-                before = current[put.key]
-                if not hit or hit not in before.ids:
+                before = copies[index] if copies is not None else None
+                back = self._put_back(put, hit, before, current[put.key])
+                if back is None:
                     raise self._damaged(put, hit, actor)
-                # Put back what that row held, as read, and check it too.
-                cells = before.raw(before.ids[hit][0])
-                old = {i: cells[i] if i < len(cells) else None for i in put.cells}
-                back = {i: {} if is_blank(v) else {"userEnteredValue": extended_value(v)}
-                        for i, v in old.items()}
-                puts.append(_Put(put.key, hit, put.row, back, "userEnteredValue"))
+                next_puts.append(back)
+                if put.restores:
+                    continue  # a put-back that missed is itself put back; not aimed again
                 now_at = verdict.where(put.key, put.record_id)
                 if len(now_at) != 1:
-                    sheet = SHEETS[put.key]
                     self._undo_audit(put, actor)
+                    self._send_checked([r for p in next_puts for r in self._put_requests(p)],
+                                       next_puts, layouts)
+                    sheet = SHEETS[put.key]
                     if not now_at:
                         raise not_found(sheet, put.record_id)
                     raise StoreError(f"Mã {put.record_id} có ở nhiều dòng của trang "
                                      f"{sheet.title}; chưa lưu gì.")
-                puts.append(_Put(put.key, put.record_id, now_at[0], put.cells))
+                next_puts.append(_Put(put.key, put.record_id, now_at[0], put.cells))
+            puts = next_puts
             requests_ = [r for p in puts for r in self._put_requests(p)]
-            keys = [p.key for p in puts]
         raise StoreError("Bảng tính đang được sắp xếp hoặc chèn dòng liên tục nên ứng dụng chưa "
                          "ghi được đúng dòng; hãy đợi một lát rồi tải lại dữ liệu và thử lại.")
+
+    def _held(self, put: _Put, verdict: _Verdict, copies: list[list[dict[str, Any]]] | None,
+              index: int) -> bool:
+        """Tell whether a put's row held what the put was meant for when the write landed."""
+        if put.record_id:
+            return verdict.ids[put.key].get(put.row) == put.record_id
+        if copies is None or put.expect is None:
+            return True  # a row without id, and nothing to compare it with: assume so
+        found, expect = copies[index], put.expect
+        return all(_same_cell(_at(found, i), _at(expect, i))
+                   for i in range(max(len(found), len(expect))) if i not in put.cells)
+
+    def _put_back(self, put: _Put, hit: str, before: list[dict[str, Any]] | None,
+                  tab: _TabRows) -> _Put | None:
+        """Return the put that gives a wrongly written row back the cells it had, if known."""
+        if before is not None:
+            cells = {i: _restorable(_at(before, i)) for i in put.cells}
+            return _Put(put.key, hit, put.row, cells, RESTORE_FIELDS, restores=True,
+                        expect=None if hit else before)
+        if hit and hit in tab.ids:
+            raw = tab.raw(tab.ids[hit][0])
+            old = {i: raw[i] if i < len(raw) else None for i in put.cells}
+            cells = {i: {} if is_blank(v) else {"userEnteredValue": extended_value(v)}
+                     for i, v in old.items()}
+            return _Put(put.key, hit, put.row, cells, "userEnteredValue", restores=True)
+        return None
 
     def _undo_audit(self, put: _Put, actor: str) -> None:
         """Say in the audit that the app's earlier row for this record did not take effect."""
@@ -1304,9 +1424,9 @@ class GSheetsStore(Store):
                actor: str) -> None:
         """Delete one row if it still holds what the person saw; audit in the same request.
 
-        The reply lists the tab's ids as the delete left them. If the record is still there,
-        another row was deleted: it is put back where it was, from what the delete read, and
-        the record's row is deleted where it is now.
+        The batch first copies the row aside, and its reply lists the tab's ids as the delete
+        left them. If the record is still there, another row was deleted: it is put back where
+        it was, exactly as copied, and the record's row is deleted where it is now.
         """
         sheet = SHEETS[sheet_key]
         with self.client.budget(), self._writing:
@@ -1318,40 +1438,69 @@ class GSheetsStore(Store):
             layouts, requests_ = self._prepare([sheet_key, "audit"], {sheet_key: tab.layout})
             sheet_id = self._tab(sheet_key).sheet_id
             audit = audit_record(AuditAction.XOA, sheet, record_id, actor, record, None)
-            requests_ += [_delete_row(sheet_id, number)]
-            requests_ += self._append_requests("audit", layouts["audit"], [audit])
+            before = [*requests_, *self._append_requests("audit", layouts["audit"], [audit])]
             order = [i for i, _ in sorted(((i, n[0]) for i, n in tab.ids.items()),
                                           key=lambda item: item[1])]
+            requests_ = [_delete_row(sheet_id, number)]
             for _round in range(VERIFY_ROUNDS):
-                reply = self.batch_update(requests_, self._id_ranges([sheet_key], layouts))
+                put = _Put(sheet_key, record_id, number, {})
+                verdict, copies = self._send_checked(requests_, [put], layouts, before=before)
+                before = []
                 self._commit_layouts(layouts)
-                ids = self._verdict(reply, [sheet_key], layouts).ids[sheet_key]
-                now_at = {v: k for k, v in ids.items()}
-                if record_id not in now_at:
+                now_at = {v: k for k, v in verdict.ids[sheet_key].items()}
+                id_at = layouts[sheet_key].positions[ID]
+                if copies is not None:
+                    removed = _cell_text(_at(copies[0], id_at))
+                    if removed == record_id:
+                        break
+                elif record_id not in now_at:
                     break
-                gone = self._deleted_instead(order, now_at, number, record_id)
-                if gone is None:
-                    put = _Put(sheet_key, record_id, number, {})
-                    raise self._damaged(put, "", actor)
-                cells = tab.raw(tab.ids[gone][0])
-                row = {"values": [{"userEnteredValue": extended_value(c)}
-                                  if not is_blank(c) else {} for c in cells]}
+                if record_id not in now_at and copies is not None:
+                    # Someone deleted the record meanwhile, and the app another row: put it back.
+                    self.batch_update([{"insertDimension": {
+                        "range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                  "startIndex": number - 1, "endIndex": number},
+                        "inheritFromBefore": False}},
+                        self._paste_back(copies[0], sheet_id, number)])
+                    self._undo_audit(put, actor)
+                    raise not_found(sheet, record_id)
+                # Another row was deleted: put it back as it was, then aim at the record again.
+                if copies is not None:
+                    restore = [{"insertDimension": {
+                        "range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                  "startIndex": number - 1, "endIndex": number},
+                        "inheritFromBefore": False}},
+                        self._paste_back(copies[0], sheet_id, number)]
+                else:
+                    gone = self._deleted_instead(order, now_at, number, record_id)
+                    if gone is None:
+                        raise self._damaged(put, "", actor)
+                    restore = [{"insertDimension": {
+                        "range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                  "startIndex": number - 1, "endIndex": number},
+                        "inheritFromBefore": number > layouts[sheet_key].row + 1}},
+                        self._paste_back([{"userEnteredValue": extended_value(c)}
+                                          if not is_blank(c) else {}
+                                          for c in tab.raw(tab.ids[gone][0])],
+                                         sheet_id, number, fields="userEnteredValue")]
                 target = now_at[record_id] + (1 if now_at[record_id] >= number else 0)
-                requests_ = [
-                    {"insertDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
-                                                   "startIndex": number - 1, "endIndex": number},
-                                         "inheritFromBefore": number > 2}},
-                    {"updateCells": {"range": {"sheetId": sheet_id, "startRowIndex": number - 1,
-                                               "endRowIndex": number, "startColumnIndex": 0,
-                                               "endColumnIndex": max(len(cells), 1)},
-                                     "rows": [row], "fields": "userEnteredValue"}},
-                    _delete_row(sheet_id, target),
-                ]
+                before = restore
+                requests_ = [_delete_row(sheet_id, target)]
                 number = target
             else:
                 raise StoreError("Bảng tính đang được sắp xếp hoặc chèn dòng liên tục nên ứng "
                                  "dụng chưa xóa được đúng dòng; hãy đợi một lát rồi thử lại.")
         self._written([Written(sheet_key, deleted=(record_id,))])
+
+    @staticmethod
+    def _paste_back(cells: Sequence[Mapping[str, Any]], sheet_id: int, number: int,
+                    fields: str = RESTORE_FIELDS) -> dict[str, Any]:
+        """Return the request that writes a whole row back as it was."""
+        values = [_restorable(c) if fields == RESTORE_FIELDS else dict(c) for c in cells]
+        return {"updateCells": {
+            "range": {"sheetId": sheet_id, "startRowIndex": number - 1, "endRowIndex": number,
+                      "startColumnIndex": 0, "endColumnIndex": max(len(values), 1)},
+            "rows": [{"values": values or [{}]}], "fields": fields}}
 
     @staticmethod
     def _deleted_instead(order: Sequence[str], now_at: Mapping[str, int], number: int,
@@ -1398,6 +1547,43 @@ class GSheetsStore(Store):
 def _delete_row(sheet_id: int, number: int) -> dict[str, Any]:
     return {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
                                           "startIndex": number - 1, "endIndex": number}}}
+
+
+def _at(cells: Sequence[dict[str, Any]], index: int) -> dict[str, Any]:
+    return cells[index] if index < len(cells) else {}
+
+
+def _restorable(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the part of a copied CellData that a put-back writes (value and format)."""
+    out: dict[str, Any] = {}
+    if cell.get("userEnteredValue"):
+        out["userEnteredValue"] = cell["userEnteredValue"]
+    if cell.get("userEnteredFormat"):
+        out["userEnteredFormat"] = cell["userEnteredFormat"]
+    return out
+
+
+def _same_cell(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return (a or {}).get("userEnteredValue") == (b or {}).get("userEnteredValue")
+
+
+def _reply_rows(reply: Mapping[str, Any], sheet_id: int,
+                count: int) -> list[list[dict[str, Any]]] | None:
+    """Return the first rows of a tab as a write's reply carries them (None if it does not)."""
+    for entry in reply.get("updatedSpreadsheet", {}).get("sheets", []) or []:
+        if int(entry.get("properties", {}).get("sheetId", -1)) != sheet_id:
+            continue
+        rows: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+        seen = False
+        for data in entry.get("data", []) or []:
+            start, column = int(data.get("startRow", 0)), int(data.get("startColumn", 0))
+            for index, row in enumerate(data.get("rowData", []) or []):
+                if 0 <= start + index < count:
+                    values = (row or {}).get("values", []) or []
+                    rows[start + index] = [{}] * column + [v or {} for v in values]
+                    seen = seen or bool(values)
+        return rows if seen else None
+    return None
 
 
 def _reply_columns(reply: Mapping[str, Any], sheet_id: int) -> dict[int, dict[int, Any]] | None:

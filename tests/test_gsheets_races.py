@@ -1,0 +1,345 @@
+"""People editing the sheet inside the app's race windows: every write lands in its own row.
+
+The fake runs a person's edit (sort, insert, delete, type, move) just before the app's write
+reaches it, with latency, over real HTTP through the real gspread client. Whatever the person
+does, the app's edit, archive, restore and delete change their record and nothing else, and
+the audit names the record really changed.
+"""
+
+from __future__ import annotations
+
+import socketserver
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from services.choices import AuditAction, UnitKind
+from services.clock import VN_TZ
+from services.config import Backend, Settings
+from services.schema import ID, SHEETS
+from services.sheet_setup import setup_spreadsheet
+from services.store.base import BackendUnavailable, WriteUnknown
+from services.store.cache import SnapshotCache
+from services.store.gsheets import GSheetsStore, RetryPolicy
+from tests.fakes.sheets_api import FakeSheetsServer
+
+FAST = RetryPolicy(attempts=5, first_wait=0.01, max_wait=0.05)
+MEMBERS = SHEETS["members"].title
+ACTOR = "can.bo@example.com"
+NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em",
+         "Vũ Thị Gấm", "Đặng Văn Hải", "Bùi Thị Lan"]
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSheetsServer]:
+    with FakeSheetsServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _clean_fake(fake: FakeSheetsServer) -> Iterator[None]:
+    fake.clear_faults()
+    fake.clear_hooks()
+    fake.latency = 0.0
+    yield
+    fake.clear_faults()
+    fake.clear_hooks()
+    fake.latency = 0.0
+
+
+def open_store(fake: FakeSheetsServer, sid: str, **values: Any) -> GSheetsStore:
+    """Open a store on the fake spreadsheet."""
+    settings = Settings(backend=Backend.GSHEETS, spreadsheet=sid, sheets_api_url=fake.base_url,
+                        **values)
+    return GSheetsStore.from_settings(settings, policy=FAST)
+
+
+def ward(fake: FakeSheetsServer) -> tuple[str, GSheetsStore]:
+    """Return a prepared spreadsheet with one TDP and eight core-force members, one archived."""
+    sid = fake.create_spreadsheet("Khối Dân vận", {"Trang tính1": []})
+    store = open_store(fake, sid)
+    setup_spreadsheet(store, rows=5, reference_data=False)
+    store.load({"units": [{"name": "Tổ dân phố 5", "kind": UnitKind.TO_DAN_PHO}],
+                "members": [{"full_name": n, "tdp": "Tổ dân phố 5", "status": "Đề xuất",
+                             "note": f"ghi chú {i}", "archived": i == 3}
+                            for i, n in enumerate(NAMES)]})
+    return sid, open_store(fake, sid)
+
+
+def by_id(fake: FakeSheetsServer, sid: str) -> dict[str, list[Any]]:
+    """Return the members tab's rows by id, as the sheet holds them (cells padded)."""
+    header, *rows = fake.get_values(sid, MEMBERS)
+    at = header.index("Mã")
+    return {r[at]: r + [""] * (len(header) - len(r)) for r in rows if len(r) > at and r[at]}
+
+
+def typed_rows(fake: FakeSheetsServer, sid: str) -> list[list[Any]]:
+    """Return rows people typed (no id) that hold something."""
+    header, *rows = fake.get_values(sid, MEMBERS)
+    at = header.index("Mã")
+    return [r for r in rows if any(c not in ("", None) for c in r) and (len(r) <= at or not r[at])]
+
+
+def column(fake: FakeSheetsServer, sid: str, header: str) -> int:
+    """Return the 0-based position of a header in the members tab."""
+    return fake.get_values(sid, MEMBERS)[0].index(header)
+
+
+Person = Callable[[FakeSheetsServer, str], None]
+TYPED = ["", "Người mới gõ tay", "Nữ", 1990, "Tổ dân phố 5", "", "", False, "", "Đề xuất"]
+PEOPLE: dict[str, Person] = {
+    "sorts by name, Z to A": lambda f, s: f.sort_rows(s, MEMBERS, column(f, s, "Họ và tên"),
+                                                       descending=True),
+    "inserts a blank row at the top": lambda f, s: f.insert_rows(s, MEMBERS, 2),
+    "types a new row at the top": lambda f, s: f.insert_rows(s, MEMBERS, 2, [TYPED]),
+    "deletes the first row": lambda f, s: f.delete_rows(s, MEMBERS, 2),
+    "moves the last row to the top": lambda f, s: f.move_row(
+        s, MEMBERS, len(f.get_values(s, MEMBERS)), 2),
+    "types a new row at the bottom": lambda f, s: f.type_row(
+        s, MEMBERS, len(f.get_values(s, MEMBERS)) + 1, TYPED),
+}
+
+
+def _act(op: str, store: GSheetsStore, record: dict[str, Any]) -> None:
+    if op == "edit":
+        store.update("members", record[ID], {"note": "đã sửa trong ứng dụng"}, record, ACTOR)
+    elif op == "archive":
+        store.archive("members", record[ID], record, ACTOR)
+    elif op == "restore":
+        store.restore("members", record[ID], record, ACTOR)
+    else:
+        store.delete("members", record[ID], record, ACTOR)
+
+
+@pytest.mark.parametrize("op", ["edit", "archive", "restore", "delete"])
+@pytest.mark.parametrize("who", list(PEOPLE))
+@pytest.mark.parametrize("target", [0, 3, 5])
+def test_a_write_lands_in_its_records_row_whatever_people_do_meanwhile(
+    fake: FakeSheetsServer, who: str, op: str, target: int,
+) -> None:
+    sid, store = ward(fake)
+    snapshot = store.snapshot()
+    wanted = NAMES[3] if op == "restore" else NAMES[target if target != 3 else 4]
+    if who == "deletes the first row" and wanted == NAMES[0]:
+        wanted = NAMES[1]  # the person deletes the row the app writes: a different case
+    record = next(r for r in snapshot["members"].records if r["full_name"] == wanted)
+    before = by_id(fake, sid)
+    # The person acts after the app read the tab and before its write lands.
+    fake.slow("spreadsheets.batchUpdate", 0.05)
+    fake.before("spreadsheets.batchUpdate", lambda _r: PEOPLE[who](fake, sid))
+    people_removed = set(before) - set(by_id_after_person(fake, sid, who, before))
+    _act(op, store, record)
+    after = by_id(fake, sid)
+    header = fake.get_values(sid, MEMBERS)[0]
+    note, archived = header.index("Ghi chú"), header.index("Lưu trữ")
+    for record_id, cells in before.items():
+        if record_id in people_removed:
+            assert record_id not in after
+        elif record_id != record[ID]:
+            assert after[record_id] == cells, f"{record_id} was changed by a write to {record[ID]}"
+    mine = after.get(record[ID])
+    if op == "delete":
+        assert mine is None
+    elif op == "edit":
+        assert mine is not None and mine[note] == "đã sửa trong ứng dụng"
+    else:
+        assert mine is not None and mine[archived] is (op == "archive")
+    if who.startswith("types"):
+        assert typed_rows(fake, sid) == [TYPED + [""] * (len(typed_rows(fake, sid)[0])
+                                                         - len(TYPED))]
+    audit = store.read_sheet("audit").records
+    assert [a["record_id"] for a in audit] == [record[ID]]
+    assert audit[0]["action"] == {"edit": AuditAction.SUA, "archive": AuditAction.LUU_TRU,
+                                  "restore": AuditAction.KHOI_PHUC,
+                                  "delete": AuditAction.XOA}[op]
+
+
+def by_id_after_person(fake: FakeSheetsServer, sid: str, who: str,
+                       before: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Return which ids the person's own edit leaves (only "deletes" removes one)."""
+    if who != "deletes the first row":
+        return before
+    header, first, *_ = fake.get_values(sid, MEMBERS)
+    return {k: v for k, v in before.items() if k != first[header.index("Mã")]}
+
+
+def test_a_write_checks_its_row_in_its_own_reply_and_costs_one_read_one_write_when_calm(
+    fake: FakeSheetsServer,
+) -> None:
+    _, store = ward(fake)
+    record = store.snapshot()["members"].records[2]
+    fake.reset_log()
+    store.update("members", record[ID], {"note": "x"}, record, ACTOR)
+    assert [(r.operation, r.kind) for r in fake.requests] == [
+        ("values.batchGet", "read"), ("spreadsheets.batchUpdate", "write")]
+    body = fake.requests[1].body
+    assert body["includeSpreadsheetInResponse"] is True and body["responseRanges"]
+
+
+def test_a_rename_and_its_references_are_one_write_or_none(fake: FakeSheetsServer) -> None:
+    from services.auth import Actor
+    from services.choices import Role
+    from services.records import edit
+
+    sid, store = ward(fake)
+    snapshot = store.snapshot()
+    unit = snapshot["units"].records[0]
+    actor = Actor(ACTOR, "Cán bộ", Role.EDITOR)
+    # Someone edits a member meanwhile: the whole rename is refused, nothing is written.
+    member = snapshot["members"].records[1]
+    fake.set_cell(sid, MEMBERS, f"{chr(65 + column(fake, sid, 'Ghi chú'))}3", "sửa tay")
+    fake.reset_log()
+    result = edit(store, snapshot, "units", unit[ID], {"name": "TDP số 5"}, unit, actor)
+    assert not result.ok and result.conflict and result.record is None
+    assert fake.count(kind="write") == 0
+    assert "Tổ dân phố 5" in {r[column(fake, sid, "Tổ dân phố")] for r in by_id(fake, sid)
+                              .values()}
+    # Read again: one write renames the unit and every member pointing at it.
+    snapshot = store.snapshot()
+    fake.reset_log()
+    result = edit(store, snapshot, "units", unit[ID], {"name": "TDP số 5"},
+                  snapshot["units"].by_id[unit[ID]], actor)
+    assert result.ok, result.messages()
+    assert fake.count(kind="write") == 1
+    assert {r[column(fake, sid, "Tổ dân phố")] for r in by_id(fake, sid).values()} == {
+        "TDP số 5"}
+    del member
+
+
+def test_a_lost_answer_then_a_second_save_adds_exactly_one_row(
+    fake: FakeSheetsServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(socketserver.BaseServer, "handle_error", lambda *_: None)
+    sid, store = ward(fake)
+    store.snapshot()
+    record = {ID: "LL-0123456789abcdef", "full_name": "Ngô Thị Mới", "tdp": "Tổ dân phố 5",
+              "status": "Đề xuất"}
+    fake.lose_answer("spreadsheets.batchUpdate")
+    with pytest.raises(WriteUnknown):
+        store.append("members", [record], ACTOR)
+    assert store.find("members", record[ID]) is not None  # the check button's question
+    [again] = store.append("members", [record], ACTOR)
+    assert again[ID] == record[ID]
+    names = [r[column(fake, sid, "Họ và tên")] for r in by_id(fake, sid).values()]
+    assert names.count("Ngô Thị Mới") == 1
+    audit = [a for a in store.read_sheet("audit").records if a["record_id"] == record[ID]]
+    assert len(audit) == 1
+
+
+def test_a_lost_answer_to_a_write_that_did_not_land_saves_once_on_the_second_press(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    store.snapshot()
+    record = {ID: "LL-fedcba9876543210", "full_name": "Ngô Thị Mới", "tdp": "Tổ dân phố 5",
+              "status": "Đề xuất"}
+    store._uncertain.add(record[ID])  # as after a timeout the server never acted on
+    assert store.find("members", record[ID]) is None
+    store.append("members", [record], ACTOR)
+    names = [r[column(fake, sid, "Họ và tên")] for r in by_id(fake, sid).values()]
+    assert names.count("Ngô Thị Mới") == 1
+
+
+def test_one_save_with_permanent_503_and_slow_answers_ends_within_the_deadline(
+    fake: FakeSheetsServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(socketserver.BaseServer, "handle_error", lambda *_: None)
+    sid, _ = ward(fake)
+    store = GSheetsStore.from_settings(
+        Settings(backend=Backend.GSHEETS, spreadsheet=sid, sheets_api_url=fake.base_url,
+                 deadline=2.0, request_timeout=0.8),
+        policy=RetryPolicy(attempts=100, first_wait=0.05, max_wait=0.3))
+    record = store.snapshot()["members"].records[1]
+    fake.latency = 0.3
+    fake.inject_faults(503, None)
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable):
+        store.update("members", record[ID], {"note": "x"}, record, ACTOR)
+    assert time.monotonic() - started < 2.0 + 0.8
+    fake.clear_faults()
+    fake.latency = 0.0
+    time.sleep(0.4)
+
+
+def test_a_title_and_a_blank_row_above_the_header_are_read_and_never_written(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    values = fake.get_values(sid, MEMBERS)
+    title = ["DANH SÁCH LỰC LƯỢNG NÒNG CỐT Ở CƠ SỞ - TỔ DÂN PHỐ 5"]
+    fake.set_values(sid, MEMBERS, [title, [], *values], value_input_option="RAW")
+    store = open_store(fake, sid)
+    snapshot = store.snapshot()
+    assert len(snapshot["members"].records) == len(NAMES)
+    assert not [p for p in snapshot["members"].problems if p.severity == "Lỗi"]
+    assert snapshot["members"].records[0]["_row"] == 4
+    [new] = store.append("members", [{"full_name": "Ngô Thị Mới", "tdp": "Tổ dân phố 5",
+                                      "status": "Đề xuất"}], ACTOR)
+    record = store.snapshot()["members"].by_id[new[ID]]
+    store.update("members", record[ID], {"note": "dưới tiêu đề"}, record, ACTOR)
+    rows = fake.get_values(sid, MEMBERS)
+    assert rows[0] == title and rows[1] == [] and rows[2] == values[0]
+    assert rows[-1][rows[2].index("Họ và tên")] == "Ngô Thị Mới"
+    assert rows[-1][rows[2].index("Ghi chú")] == "dưới tiêu đề"
+    setup_spreadsheet(store, rows=5, reference_data=False)
+    assert fake.get_values(sid, MEMBERS)[0] == title
+
+
+def test_a_tab_whose_header_cannot_be_found_is_reported_and_never_written(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    fake.set_values(sid, MEMBERS, [["DANH SÁCH"], ["STT", "Tên", "Ghi"], ["1", "An", "x"]],
+                    value_input_option="RAW")
+    store = open_store(fake, sid)
+    snapshot = store.snapshot()
+    assert any("dòng tiêu đề" in p.message for p in snapshot["members"].problems)
+    before = fake.get_values(sid, MEMBERS)
+    with pytest.raises(Exception, match="dòng tiêu đề"):
+        store.append("members", [{"full_name": "X", "tdp": "Tổ dân phố 5",
+                                  "status": "Đề xuất"}], ACTOR)
+    assert fake.get_values(sid, MEMBERS) == before
+    setup_spreadsheet(store, rows=5, reference_data=False)
+    assert fake.get_values(sid, MEMBERS) == before
+
+
+def test_the_peer_scenario_costs_at_most_three_requests(fake: FakeSheetsServer) -> None:
+    sid, _ = ward(fake)
+    fake.reset_log()
+    store = open_store(fake, sid)
+    cache = SnapshotCache(store)
+    cache.get(60)                       # cold view: metadata + one read
+    for _ in range(10):
+        cache.get(60)                   # reruns
+    cache.get(60)                       # a second visitor
+    fake.type_row(sid, MEMBERS, len(fake.get_values(sid, MEMBERS)) + 1, TYPED)
+    [new] = store.append("members", [{"full_name": "Ngô Thị Mới", "tdp": "Tổ dân phố 5",
+                                      "status": "Đề xuất"}], ACTOR)
+    shown = cache.get(60)               # a rerun shows the app's own write at once
+    assert new[ID] in shown["members"].by_id
+    cache.get(60)                       # a third visitor
+    assert fake.count() <= 3
+    assert any(r[1] == "Người mới gõ tay" for r in typed_rows(fake, sid))
+
+
+def test_a_spreadsheet_with_many_audit_rows_reads_a_snapshot_of_the_same_size(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    fake.reset_log()
+    store.snapshot()
+    small = sum(r.response_bytes for r in fake.requests if r.operation == "values.batchGet")
+    at = datetime(2025, 1, 1, 8, tzinfo=VN_TZ)
+    store.load({"audit": [{"at": at, "actor": ACTOR, "action": "Sửa",
+                           "sheet": MEMBERS, "record_id": f"LL-{i:016x}",
+                           "before": "{}", "after": '{"Ghi chú": "x"}'} for i in range(5000)]})
+    store = open_store(fake, sid)
+    fake.reset_log()
+    store.snapshot()
+    big = sum(r.response_bytes for r in fake.requests if r.operation == "values.batchGet")
+    assert big == small
+    page, more = store.recent("audit", 50)
+    assert len(page) == 50 and more and page[0]["record_id"] == f"LL-{4999:016x}"
