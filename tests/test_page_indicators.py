@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.config import load_settings
 from services.schema import ID
+from services.store.base import WRITE_UNKNOWN, WriteUnknown
 from services.store.sql import SqlStore
 from tests.conftest import click, open_page
 
@@ -160,3 +162,30 @@ def test_list_is_searchable_without_accents_and_an_edit_follows_the_same_rules(
     click(app, "Lưu thay đổi")
     assert not app.error and "Đã lưu thay đổi" in app.success[0].value
     assert _values(app_env, "2.1.5", year - 1)[0]["value"] == 80
+
+
+def test_value_whose_answer_was_lost_is_found_after_a_reload_and_not_entered_twice(
+        app: AppTest, app_env: Path, year: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = SqlStore.append
+    calls: list[int] = []
+
+    def append(self: SqlStore, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            return original(self, *args, **kwargs)
+        original(_store(app_env), *args, **kwargs)  # lands, but this process never hears
+        raise WriteUnknown(WRITE_UNKNOWN)
+
+    monkeypatch.setattr(SqlStore, "append", append)
+    _choose(app, "2.1.5", year)
+    app.text_input(key=VALUE).input("54,6")
+    click(app, "Lưu số liệu")
+    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
+    assert "Hãy sửa" not in _errors(app)
+    assert app.text_input(key=VALUE).value == "54,6"
+    click(app, "Tải lại dữ liệu mới nhất")
+    assert any("Đã có số liệu năm" in w.value for w in app.warning)
+    click(app, "Lưu số liệu")
+    assert "Đã lưu số liệu chỉ tiêu 2.1.5" in app.success[0].value
+    [saved] = _values(app_env, "2.1.5", year)
+    assert saved["value"] == 54.6

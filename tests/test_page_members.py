@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import roster
-from services.choices import MemberStatus
+from services.choices import AuditAction, MemberStatus
 from services.schema import ID
+from services.store.base import WRITE_UNKNOWN, WriteUnknown
 from services.store.sql import SqlStore
 from services.text import fold
 from services.validation import ROW
@@ -156,3 +157,85 @@ def test_import_saves_the_preselected_rows_in_one_go_and_says_so(
     assert [(m["tdp"], m["status"]) for m in saved] == [(gap, MemberStatus.DE_XUAT)]
     assert roster.coverage(_store(app_env).snapshot()).without_list == []
     assert "Tất cả tổ dân phố đã có danh sách lực lượng nòng cốt." in [s.value for s in app.success]
+
+
+def _lose_first_answer(monkeypatch: pytest.MonkeyPatch, app_env: Path, method: str) -> None:
+    """Make the next write of this kind land in the database, then lose its answer."""
+    original = getattr(SqlStore, method)
+    calls: list[int] = []
+
+    def write(self: SqlStore, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            return original(self, *args, **kwargs)
+        # Another store on the same file: this process never hears of the write.
+        original(_store(app_env), *args, **kwargs)
+        raise WriteUnknown(WRITE_UNKNOWN)
+
+    monkeypatch.setattr(SqlStore, method, write)
+
+
+def test_import_pressed_again_after_a_lost_answer_stores_each_row_once(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    open_page("pages/members.py")  # fills the store with the demo ward
+    [gap] = roster.coverage(_store(app_env).snapshot()).without_list
+    data = ("Ho va ten;TDP;Nam sinh\r\n"
+            f"Mai Thị Thơm;{gap};1978\r\n"
+            f"Lê Văn Tám;{gap};1980\r\n").encode("utf-8-sig")
+    upload = SimpleNamespace(name="ds.csv", file_id="f-1", getvalue=lambda: data)
+    monkeypatch.setattr(st, "file_uploader", lambda *args, **kwargs: upload)
+    app = open_page("pages/members.py")
+    _lose_first_answer(monkeypatch, app_env, "append")
+    click(app, "Lưu 2 dòng đã chọn")
+    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
+    assert "Hãy sửa" not in " ".join(e.value for e in app.error)
+    assert any(b.label == "Kiểm tra đã lưu chưa" for b in app.button)
+    click(app, "Lưu 2 dòng đã chọn")  # the rows keep the ids they were previewed with
+    assert any("Đã lưu 2 thành viên từ tệp “ds.csv”" in s.value for s in app.success)
+    names = [m["full_name"] for m in _store(app_env).snapshot()["members"].records
+             if m["tdp"] == gap]
+    assert sorted(names) == ["Lê Văn Tám", "Mai Thị Thơm"]
+
+
+def test_import_after_a_lost_answer_is_checked_and_found_saved(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    open_page("pages/members.py")
+    [gap] = roster.coverage(_store(app_env).snapshot()).without_list
+    data = f"Ho va ten;TDP\r\nMai Thị Thơm;{gap}\r\n".encode("utf-8-sig")
+    upload = SimpleNamespace(name="ds.csv", file_id="f-1", getvalue=lambda: data)
+    monkeypatch.setattr(st, "file_uploader", lambda *args, **kwargs: upload)
+    app = open_page("pages/members.py")
+    _lose_first_answer(monkeypatch, app_env, "append")
+    click(app, "Lưu 1 dòng đã chọn")
+    click(app, "Kiểm tra đã lưu chưa")
+    assert any("Đã lưu: 1 thành viên từ tệp “ds.csv”" in s.value for s in app.success)
+    assert not any(b.label == "Kiểm tra đã lưu chưa" for b in app.button)
+    assert [m["full_name"] for m in _store(app_env).snapshot()["members"].records
+            if m["tdp"] == gap] == ["Mai Thị Thơm"]
+
+
+def test_edit_whose_answer_was_lost_offers_a_reload_and_saving_again_writes_nothing_twice(
+    app: AppTest, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _store(app_env).snapshot()["members"].active()[0]
+    app.selectbox(key="members-pick").select(target[ID]).run()
+    role_key = f"members-edit-{target[ID]}::0::role"
+    _lose_first_answer(monkeypatch, app_env, "update_batch")
+    app.text_input(key=role_key).input("Tổ viên tổ hòa giải")
+    click(app, "Lưu thay đổi")
+    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
+    assert "Hãy sửa" not in " ".join(e.value for e in app.error)
+    assert app.text_input(key=role_key).value == "Tổ viên tổ hòa giải"  # input kept
+    click(app, "Tải lại dữ liệu mới nhất")
+    click(app, "Lưu thay đổi")
+    assert any("Đã lưu thay đổi của thành viên." in s.value for s in app.success)
+    assert _store(app_env).snapshot()["members"].by_id[target[ID]]["role"] == (
+        "Tổ viên tổ hòa giải")
+    audit, _ = _store(app_env).recent("audit", 50)
+    assert [a["action"] for a in audit if a["record_id"] == target[ID]] == [AuditAction.SUA]

@@ -14,6 +14,7 @@ from services.choices import RegistrationStatus as S
 from services.choices import UnitKind
 from services.clock import today
 from services.schema import Record
+from services.store.base import WRITE_UNKNOWN, WriteUnknown
 from services.store.sql import SqlStore
 from services.text import fold
 from tests.conftest import click, open_page
@@ -90,6 +91,35 @@ def test_individual_model_without_person_names_the_field_and_keeps_input(
     assert not app.success
     assert len(registrations(app_env)) == before
     assert app.text_input(key=ADD + "model_name").value == "Đảng viên tiên phong hiến đất làm đường"
+
+
+def test_registration_whose_answer_was_lost_before_writing_is_checked_then_saved_once(
+    app: AppTest, app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = SqlStore.append
+    calls: list[int] = []
+
+    def append(self: SqlStore, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise WriteUnknown(WRITE_UNKNOWN)  # nothing written, and nobody knows
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqlStore, "append", append)
+    name = "Thư viện sách ở nhà văn hóa Tổ dân phố 1"
+    app.selectbox(key=ADD + "unit").select("Tổ dân phố 1")
+    app.selectbox(key=ADD + "field").select("Văn hóa - xã hội")
+    app.text_input(key=ADD + "model_name").input(name)
+    click(app, "Đăng ký mô hình")
+    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
+    assert "Hãy sửa" not in errors(app)
+    click(app, "Kiểm tra đã lưu chưa")
+    assert ("Chưa lưu: bấm “Đăng ký mô hình” để lưu lại; sẽ không tạo dòng trùng."
+            in [i.value for i in app.info])
+    assert app.text_input(key=ADD + "model_name").value == name
+    click(app, "Đăng ký mô hình")
+    assert "Đã đăng ký mô hình" in " ".join(s.value for s in app.success)
+    assert len([r for r in registrations(app_env) if r["model_name"] == name]) == 1
 
 
 def test_search_without_diacritics_finds_the_model(app: AppTest) -> None:
