@@ -974,6 +974,44 @@ def test_move_dimension_and_sort_range_requests(
     assert "inside the source range" in _api_error(excinfo)["message"]
 
 
+def test_copy_paste_copies_cells_by_paste_type(
+    fake: FakeSheetsServer, gc: gspread.Client, sid: str
+) -> None:
+    sh = gc.open_by_key(sid)
+    sh.batch_update({"requests": [
+        {"updateCells": {"start": {"sheetId": 0, "rowIndex": 1}, "fields": "note",
+                         "rows": [{"values": [{"note": "ghi chú"}]}]}},
+        {"addSheet": {"properties": {"title": "Nháp", "sheetId": 77,
+                                     "gridProperties": {"rowCount": 6, "columnCount": 5}}}},
+    ]})
+    fake.set_values(sid, "Nháp", [["cũ", "cũ", "cũ", "cũ", "cũ"]])
+
+    def paste(source: dict, destination: dict, **options: str) -> None:
+        sh.batch_update({"requests": [{"copyPaste": {
+            "source": {"sheetId": 0, **source}, "destination": {"sheetId": 77, **destination},
+            **options}}]})
+
+    # PASTE_NORMAL: the whole row, blanks included, with formats and notes.
+    row_2 = {"startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0, "endColumnIndex": 5}
+    paste(row_2, {"startRowIndex": 0, "endRowIndex": 1})
+    assert fake.get_values(sid, "Nháp") == [["An", "0912345678", 12.5, JULY_4_2024, True]]
+    assert fake.number_format(sid, "Nháp", "D1") == {"type": "DATE", "pattern": "M/d/yyyy"}
+    assert sh.worksheet("Nháp").get_note("A1") == "ghi chú"
+    # A destination twice the source's height gets it twice; PASTE_VALUES keeps formats out.
+    name = {"startRowIndex": 2, "endRowIndex": 3, "startColumnIndex": 0, "endColumnIndex": 1}
+    paste(name, {"startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 3,
+                 "endColumnIndex": 4}, pasteType="PASTE_VALUES")
+    assert [fake.cell(sid, "Nháp", a1) for a1 in ("D2", "D3", "D4")] == ["Bình", "Bình", None]
+    assert fake.number_format(sid, "Nháp", "D2") is None
+    # TRANSPOSE turns the row into a column.
+    paste({**row_2, "endColumnIndex": 3}, {"startRowIndex": 1, "startColumnIndex": 4},
+          pasteOrientation="TRANSPOSE")
+    assert [fake.cell(sid, "Nháp", f"E{r}") for r in (2, 3, 4)] == ["An", "0912345678", 12.5]
+    with pytest.raises(APIError) as excinfo:
+        paste(row_2, {"startRowIndex": 5, "startColumnIndex": 1})
+    assert "exceeds grid limits" in _api_error(excinfo)["message"]
+
+
 def test_editing_a_missing_tab_or_outside_the_grid_raises(
     fake: FakeSheetsServer, sid: str
 ) -> None:

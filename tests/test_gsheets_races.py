@@ -21,7 +21,7 @@ from services.clock import VN_TZ
 from services.config import Backend, Settings
 from services.schema import ID, SHEETS
 from services.sheet_setup import setup_spreadsheet
-from services.store.base import BackendUnavailable, WriteUnknown
+from services.store.base import BackendUnavailable, StoreError, WriteUnknown
 from services.store.cache import SnapshotCache
 from services.store.gsheets import GSheetsStore, RetryPolicy
 from tests.fakes.sheets_api import FakeSheetsServer
@@ -343,3 +343,47 @@ def test_a_spreadsheet_with_many_audit_rows_reads_a_snapshot_of_the_same_size(
     assert big == small
     page, more = store.recent("audit", 50)
     assert len(page) == 50 and more and page[0]["record_id"] == f"LL-{4999:016x}"
+
+
+@pytest.mark.parametrize("who", ["sorts by name, Z to A", "inserts a blank row at the top",
+                                 "deletes the first row", "moves the last row to the top"])
+def test_without_copy_paste_a_moved_row_is_put_back_from_what_the_write_read(
+    fake: FakeSheetsServer, who: str,
+) -> None:
+    sid, store = ward(fake)
+    store._copies = False  # a server that refuses copyPaste: put-backs use the write's read
+    record = next(r for r in store.snapshot()["members"].records if r["full_name"] == NAMES[5])
+    before = by_id(fake, sid)
+    removed = set(before) - set(by_id_after_person(fake, sid, who, before))
+    fake.before("spreadsheets.batchUpdate", lambda _r: PEOPLE[who](fake, sid))
+    store.update("members", record[ID], {"note": "đã sửa"}, record, ACTOR)
+    after = by_id(fake, sid)
+    assert {k: v for k, v in after.items() if k != record[ID]} == {
+        k: v for k, v in before.items() if k != record[ID] and k not in removed}
+    assert after[record[ID]][column(fake, sid, "Ghi chú")] == "đã sửa"
+
+
+def test_without_copy_paste_a_write_into_a_row_typed_meanwhile_says_so(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    store._copies = False
+    record = next(r for r in store.snapshot()["members"].records if r["full_name"] == NAMES[0])
+    fake.before("spreadsheets.batchUpdate",
+                lambda _r: PEOPLE["types a new row at the top"](fake, sid))
+    with pytest.raises(StoreError, match="ghi nhầm vào dòng 2"):
+        store.update("members", record[ID], {"note": "đã sửa"}, record, ACTOR)
+    actions = [a["action"] for a in store.read_sheet("audit").records]
+    assert actions == [AuditAction.SUA, AuditAction.HUY]
+
+
+def test_a_failed_copy_paste_makes_the_store_write_without_copies(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    record = store.snapshot()["members"].records[1]
+    fake.inject_faults(400, 1, kind="write",
+                       message='Invalid JSON payload received. Unknown name "copyPaste"')
+    store.update("members", record[ID], {"note": "x"}, record, ACTOR)
+    assert store._copies is False
+    assert by_id(fake, sid)[record[ID]][column(fake, sid, "Ghi chú")] == "x"

@@ -49,8 +49,8 @@ class WriteUnknown(BackendUnavailable):
 
 
 WRITE_UNKNOWN = ("Google Sheets không trả lời kịp; có thể đã lưu, có thể chưa. Dữ liệu bạn nhập "
-                 "vẫn còn trong biểu mẫu: bấm “Kiểm tra đã lưu chưa” để biết chắc. Bấm “Lưu” "
-                 "lần nữa cũng không tạo dòng trùng.")
+                 "vẫn còn trên màn hình: hãy kiểm tra đã lưu chưa trước khi làm lại; lưu lại "
+                 "cũng không tạo dòng trùng.")
 
 
 class SetupError(StoreError):
@@ -231,8 +231,15 @@ class Store(ABC):
         """Read one sheet now, whatever the snapshot holds, validated on its own."""
 
     def find(self, sheet_key: str, record_id: str) -> Record | None:
-        """Return the record with this id as stored now, or None (one read)."""
-        return self.read_sheet(sheet_key).by_id.get(record_id)
+        """Return the record with this id as stored now, or None (one read).
+
+        A record found is passed to the listeners too: after an unknown outcome it is the
+        app's own write, which the cached snapshot should show (not as a change outside).
+        """
+        found = self.read_sheet(sheet_key).by_id.get(record_id)
+        if found is not None and SHEETS[sheet_key].in_snapshot:
+            self._written([Written(sheet_key, added=(found,))])
+        return found
 
     @abstractmethod
     def recent(self, sheet_key: str, limit: int, skip: int = 0) -> tuple[list[Record], bool]:

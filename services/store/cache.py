@@ -50,7 +50,7 @@ def _patched_table(table: Table, change: Written) -> Table:
     added = [r for r in change.added if str(r[ID]) not in rows]
     for offset, record in enumerate(added, start=1):
         # Where appendCells most likely put it; only used to link to the row.
-        records.append({**record, ROW: last + offset})
+        records.append({**record, ROW: record.get(ROW) or last + offset})
     problems = [p for p in table.problems if p.record_id not in touched]
     total = table.total_rows + len(added) - sum(1 for i in change.deleted if i in rows)
     return replace(table, records=records, problems=problems, total_rows=total)

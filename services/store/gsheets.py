@@ -1308,23 +1308,18 @@ class GSheetsStore(Store):
                                           [*ranges, f"{quote_title(SCRATCH_TITLE)}!1:"
                                                     f"{len(puts)}"])
             except RequestRejected as err:
-                if "copyPaste" not in str(err.__cause__) and "addSheet" not in str(err.__cause__):
+                # The scratch tab may have been deleted or renamed: make it anew next time.
+                self._scratch_id = None
+                if "copyPaste" not in str(err.__cause__):
                     raise
                 self._copies = False  # a server without copyPaste: write without copies
             else:
-                self.forget_scratch_if_new(prep)
                 rows = _reply_rows(reply, scratch, len(puts))
                 if rows is None:
                     self._copies = False  # the copy was ignored: nothing to rely on
                 return self._verdict(reply, keys, layouts), rows
         reply = self.batch_update([*before, *requests_], ranges)
         return (self._verdict(reply, keys, layouts) if puts else _Verdict({})), None
-
-    def forget_scratch_if_new(self, prep: Sequence[Mapping[str, Any]]) -> None:
-        """Refetch the metadata next time when this batch created the scratch tab."""
-        if any("addSheet" in r for r in prep):
-            with self._state:
-                self._meta = None
 
     def _write_verified(self, requests_: list[dict[str, Any]], puts: list[_Put],
                         current: Mapping[str, _TabRows], layouts: Mapping[str, Layout],
@@ -1573,16 +1568,17 @@ def _reply_rows(reply: Mapping[str, Any], sheet_id: int,
     for entry in reply.get("updatedSpreadsheet", {}).get("sheets", []) or []:
         if int(entry.get("properties", {}).get("sheetId", -1)) != sheet_id:
             continue
+        if "data" not in entry:
+            return None
+        # A blank row copied comes back with no rowData: blank cells, not a missing answer.
         rows: list[list[dict[str, Any]]] = [[] for _ in range(count)]
-        seen = False
         for data in entry.get("data", []) or []:
             start, column = int(data.get("startRow", 0)), int(data.get("startColumn", 0))
             for index, row in enumerate(data.get("rowData", []) or []):
                 if 0 <= start + index < count:
                     values = (row or {}).get("values", []) or []
                     rows[start + index] = [{}] * column + [v or {} for v in values]
-                    seen = seen or bool(values)
-        return rows if seen else None
+        return rows
     return None
 
 

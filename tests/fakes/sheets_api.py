@@ -60,6 +60,9 @@ Modelling choices (tests may rely on them):
   mask on the URL trims the reply and, as Google documents, overrides
   ``responseIncludeGridData``. ``moveDimension`` and ``sortRange`` are modelled; sorting puts
   numbers first, then text (case-insensitive), then booleans, and blanks last in both orders.
+  ``copyPaste`` copies values, formulas, formats, validation and notes by ``pasteType``
+  (repeating over a destination that is a multiple of the source, transposing on request);
+  formula references are pasted unchanged, not shifted as Sheets would.
 * GridData trims trailing empty rows and cells; an empty row inside the data is ``{}`` and a
   range with no data has no ``rowData`` at all (proto3 JSON omits empty lists).
 * Answers are JSON with ``", "``/``": "`` separators; ``prettyPrint=false`` makes them compact.
@@ -113,6 +116,9 @@ _DATE_RENDER_OPTIONS = ("SERIAL_NUMBER", "FORMATTED_STRING")
 _INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 _INSERT_OPTIONS = ("OVERWRITE", "INSERT_ROWS")
 _DIMENSIONS = ("ROWS", "COLUMNS", "DIMENSION_UNSPECIFIED")
+# PASTE_CONDITIONAL_FORMATTING is accepted and copies nothing (the fake keeps no such rules).
+_PASTE_TYPES = ("PASTE_NORMAL", "PASTE_VALUES", "PASTE_FORMAT", "PASTE_NO_BORDERS",
+                "PASTE_FORMULA", "PASTE_DATA_VALIDATION", "PASTE_CONDITIONAL_FORMATTING")
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -912,6 +918,27 @@ def _sort_key(cell: _Cell | None) -> tuple[int, Any] | None:
     return (1, str(value).casefold())
 
 
+def _paste(sheet: _Sheet, row: int, col: int, cell: _Cell | None, paste: str) -> None:
+    """Paste one copied cell (None = blank) over (row, col) as copyPaste's pasteType says."""
+    source = cell or _Cell()
+    target = sheet.cell_for_write(row, col)
+    # Formula references are pasted verbatim: the fake never evaluates them.
+    if paste in ("PASTE_NORMAL", "PASTE_NO_BORDERS"):
+        sheet.cells[(row, col)] = copy.deepcopy(source)
+    elif paste == "PASTE_VALUES":
+        value = source.value
+        if source.formula is not None and value is None:
+            value = FORMULA_PLACEHOLDER
+        target.value, target.formula = value, None
+    elif paste == "PASTE_FORMULA":
+        target.value, target.formula = source.value, source.formula
+    elif paste == "PASTE_FORMAT":
+        target.fmt = copy.deepcopy(source.fmt)
+    elif paste == "PASTE_DATA_VALIDATION":
+        target.validation = copy.deepcopy(source.validation)
+    sheet.tidy(row, col)
+
+
 def _to_rows(grid: dict[tuple[int, int], Any]) -> list[list[Any]]:
     if not grid:
         return []
@@ -1656,7 +1683,8 @@ class FakeSheetsServer:
 
     def _run_hooks(self, hooks: list[_Rule], record: RequestRecord) -> None:
         for hook in hooks:
-            assert hook.action is not None
+            if hook.action is None:
+                continue
             try:
                 hook.action(record)
             except Exception as exc:
@@ -2153,6 +2181,32 @@ class FakeSheetsServer:
             moved[(pos[0], pos[1])] = cell
         sheet.cells = moved
         self._resize(sheet, axis, -count)
+        return {}
+
+    def _req_copyPaste(self, book: _Book, payload: dict[str, Any], where: str) -> dict[str, Any]:
+        paste = _enum(payload.get("pasteType"), _PASTE_TYPES, "PASTE_NORMAL", "paste_type")
+        orientation = _enum(payload.get("pasteOrientation"), ("NORMAL", "TRANSPOSE"), "NORMAL",
+                            "paste_orientation")
+        src, r0, c0, r1, c1 = self._grid_range(book, payload.get("source") or {}, where)
+        dst, d0, e0, d1, e1 = self._grid_range(book, payload.get("destination") or {}, where)
+        height, width = (r1 - r0, c1 - c0) if orientation == "NORMAL" else (c1 - c0, r1 - r0)
+        if not height or not width:
+            return {}
+        # A destination that is a multiple of the source repeats it; anything else gets one
+        # copy, even past the destination's end (as the API documents).
+        down = (d1 - d0) // height if (d1 - d0) % height == 0 and d1 - d0 >= height else 1
+        across = (e1 - e0) // width if (e1 - e0) % width == 0 and e1 - e0 >= width else 1
+        if d0 + down * height > dst.row_count or e0 + across * width > dst.column_count:
+            label = _a1(dst, d0, e0, d0 + down * height, e0 + across * width)
+            raise _bad_request(f"{where}: {_exceeds(dst, label).message}")
+        # Read the whole source first: source and destination may overlap.
+        source = {(r - r0, c - c0): copy.deepcopy(cell) for (r, c), cell in src.cells.items()
+                  if r0 <= r < r1 and c0 <= c < c1}
+        for i in range(down * height):
+            for j in range(across * width):
+                at = (i % height, j % width)
+                key = at if orientation == "NORMAL" else (at[1], at[0])
+                _paste(dst, d0 + i, e0 + j, source.get(key), paste)
         return {}
 
     def _req_moveDimension(
