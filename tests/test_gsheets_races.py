@@ -387,3 +387,38 @@ def test_a_failed_copy_paste_makes_the_store_write_without_copies(
     store.update("members", record[ID], {"note": "x"}, record, ACTOR)
     assert store._copies is False
     assert by_id(fake, sid)[record[ID]][column(fake, sid, "Ghi chú")] == "x"
+
+
+def test_an_edit_made_in_the_sheet_stays_listed_across_reads_and_a_restart_until_reviewed(
+    fake: FakeSheetsServer,
+) -> None:
+    from services.auth import Actor
+    from services.changes import mark_reviewed, note_outside_changes, pending_outside_changes
+    from services.choices import Role
+
+    sid, store = ward(fake)
+
+    def cache_of(store: GSheetsStore) -> SnapshotCache:
+        return SnapshotCache(store, on_outside=lambda a, b: note_outside_changes(store, a, b))
+
+    cache = cache_of(store)
+    cache.get(60)
+    record = cache.get(60)["members"].records[2]
+    store.update("members", record[ID], {"note": "sửa trong ứng dụng"}, record, ACTOR)
+    note = chr(65 + column(fake, sid, "Ghi chú"))
+    row = next(i for i, r in enumerate(fake.get_values(sid, MEMBERS), start=1)
+               if r and r[0] == cache.get(60)["members"].records[4][ID])
+    fake.set_cell(sid, MEMBERS, f"{note}{row}", "sửa tay trong bảng tính")
+    for _ in range(3):  # the read that notices it, then two more
+        cache.refresh()
+        cache.get(60)
+    pending = pending_outside_changes(store.read_sheet("outside"))
+    assert [(p["action"], p["record_id"]) for p in pending] == [
+        (AuditAction.SUA, cache.get(60)["members"].records[4][ID])]
+    assert "sửa tay trong bảng tính" in pending[0]["after"]
+    restarted = cache_of(open_store(fake, sid))  # a restart: a new store and cache
+    restarted.get(60)
+    pending = pending_outside_changes(restarted.store.read_sheet("outside"))
+    assert len(pending) == 1
+    mark_reviewed(restarted.store, pending, Actor(ACTOR, "Cán bộ", Role.EDITOR))
+    assert pending_outside_changes(restarted.store.read_sheet("outside")) == []
