@@ -96,9 +96,16 @@ def sheets_requests(fake: FakeSheetsServer, data: dict[str, list[dict[str, Any]]
                             LOCAL_ADMIN)
     assert result.ok, result.messages()
     save = len(fake.requests)
+    # The snapshot as a fresh process reads it: requests, bytes of the answers, seconds.
+    fake.reset_log()
+    read_time, _ = timed(GSheetsStore.from_settings(settings).snapshot)
+    reads = [r for r in fake.requests if r.operation == "values.batchGet"]
     for key in ("DANVAN_BACKEND", "DANVAN_SPREADSHEET", "DANVAN_SHEETS_API_URL"):
         os.environ.pop(key, None)
-    return {"cold": cold, "warm": warm, "save": save}
+    return {"cold": cold, "warm": warm, "save": save, "snap_reads": len(reads),
+            "snap_mb": sum(r.response_bytes for r in reads) / 1e6,
+            "snap_largest_mb": max(r.response_bytes for r in reads) / 1e6,
+            "snap_time": read_time}
 
 
 def run(scales: list[int]) -> list[dict[str, Any]]:
@@ -127,6 +134,10 @@ def run(scales: list[int]) -> list[dict[str, Any]]:
                 "req_cold": requests["cold"],
                 "req_warm": requests["warm"],
                 "req_save": requests["save"],
+                "snap_reads": requests["snap_reads"],
+                "snap_mb": requests["snap_mb"],
+                "snap_largest_mb": requests["snap_largest_mb"],
+                "snap_time": requests["snap_time"],
                 "csv": csv_time,
                 "xlsx": xlsx_time,
             })
@@ -138,13 +149,15 @@ def run(scales: list[int]) -> list[dict[str, Any]]:
 def table(rows: list[dict[str, Any]]) -> str:
     """Format the rows as a Markdown table."""
     head = ("| ward size | rows | read + validate (s) | dashboard cold (s) | dashboard warm (s) "
-            "| Sheets requests: page cold / warm / save | CSV all sheets (s) | XLSX (s) |")
-    lines = [head, "|" + "---|" * 8]
+            "| Sheets requests: page cold / warm / save | Sheets snapshot: reads, MB (largest "
+            "answer), s | CSV all sheets (s) | XLSX (s) |")
+    lines = [head, "|" + "---|" * 9]
     for r in rows:
         lines.append(
             f"| {r['scale']}× | {r['rows']:,} | {r['read']:.2f} | {r['cold']:.2f} | "
             f"{r['warm']:.3f} | {r['req_cold']} / {r['req_warm']} / {r['req_save']} | "
-            f"{r['csv']:.2f} | {r['xlsx']:.2f} |")
+            f"{r['snap_reads']}, {r['snap_mb']:.1f} ({r['snap_largest_mb']:.1f}), "
+            f"{r['snap_time']:.1f} | {r['csv']:.2f} | {r['xlsx']:.2f} |")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from services.choices import AuditAction, Field, ModelKind, RegistrationStatus, UnitKind
-from services.store.base import ConflictError, NotFoundError, Store
+from services.store.base import ConflictError, DuplicateError, NotFoundError, Store
 
 ACTOR = "can.bo@example.com"
 INJECTIONS = ['=IMPORTXML("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-1+2", "0123"]
@@ -157,3 +157,48 @@ class StoreContract:
                                         (b["id"], {"head": "Bốn"}, seen[b["id"]])], ACTOR)
         after = store.snapshot()["units"].by_id
         assert (after[a["id"]]["head"], after[b["id"]]["head"]) == ("Một", "Hai")
+
+    def test_a_name_taken_meanwhile_is_refused_at_write_time(self, store: Store) -> None:
+        store.append("units", [unit("Tổ dân phố 7")], ACTOR)
+        with pytest.raises(DuplicateError) as err:
+            # Another person's form was validated before the first save: the store still refuses.
+            store.append("units", [unit("to dan pho 7")], ACTOR)
+        assert "Tên đơn vị" in str(err.value)
+        assert [r["name"] for r in store.snapshot()["units"].records] == ["Tổ dân phố 7"]
+        # A transaction writes no audit for it; a spreadsheet says its row was taken out again.
+        actions = [a["action"] for a in store.read_sheet("audit").records]
+        assert actions in ([AuditAction.THEM], [AuditAction.THEM, AuditAction.THEM,
+                                                AuditAction.HUY])
+
+    def test_a_rename_onto_a_taken_name_is_refused_with_nothing_written(self, store: Store) -> None:
+        [a, _] = store.append("units", [unit("Tổ dân phố 1"), unit("Tổ dân phố 2")], ACTOR)
+        seen = store.snapshot()["units"].by_id[a["id"]]
+        with pytest.raises(DuplicateError):
+            store.update("units", a["id"], {"name": "Tổ dân phố 2"}, seen, ACTOR)
+        assert sorted(r["name"] for r in store.snapshot()["units"].records) == [
+            "Tổ dân phố 1", "Tổ dân phố 2"]
+
+    def test_an_append_with_an_id_already_stored_returns_it_and_adds_nothing(
+        self, store: Store,
+    ) -> None:
+        [first] = store.append("units", [unit("Tổ dân phố 3")], ACTOR)
+        [again] = store.append("units", [{**unit("Tổ dân phố 3"), "id": first["id"]}], ACTOR)
+        assert again["id"] == first["id"]
+        assert len(store.snapshot()["units"].records) == 1
+
+    def test_one_update_batch_changes_several_sheets_or_none(self, store: Store) -> None:
+        [tdp] = store.append("units", [unit("Tổ dân phố 4")], ACTOR)
+        [member] = store.append("members", [{"full_name": "Lê Thị Hoa", "tdp": "Tổ dân phố 4",
+                                              "status": "Đề xuất"}], ACTOR)
+        snap = store.snapshot()
+        stale = snap["members"].by_id[member["id"]]
+        store.update("members", member["id"], {"note": "sửa trước"}, stale, ACTOR)
+        with pytest.raises(ConflictError):
+            store.update_batch({"units": [(tdp["id"], {"name": "TDP 4"},
+                                           snap["units"].by_id[tdp["id"]])],
+                                "members": [(member["id"], {"tdp": "TDP 4"}, stale)]}, ACTOR)
+        assert store.snapshot()["units"].by_id[tdp["id"]]["name"] == "Tổ dân phố 4"
+
+    def test_new_ids_have_at_least_64_random_bits(self, store: Store) -> None:
+        [record] = store.append("units", [unit("Tổ dân phố 8")], ACTOR)
+        assert len(record["id"].split("-", 1)[1]) >= 16

@@ -160,8 +160,10 @@ class SqlStore(Store):
         if not any(c.unique and c.key != ID and (touched is None or c.key in touched)
                    for c in sheet.columns):
             return None
-        return duplicates(sheet, validate_table(sheet, self._raw(conn, sheet.key)).records,
-                          written)
+        # Raw rows, not validated ones: validation leaves a duplicate out as an error row.
+        stored = [dict(zip(sheet.keys, row, strict=True))
+                  for row in self._raw(conn, sheet.key).rows]
+        return duplicates(sheet, stored, written)
 
     def append(self, sheet_key: str, records: Sequence[Mapping[str, Any]], actor: str, *,
                audit: bool = True) -> list[Record]:
