@@ -422,3 +422,25 @@ def test_an_edit_made_in_the_sheet_stays_listed_across_reads_and_a_restart_until
     assert len(pending) == 1
     mark_reviewed(restarted.store, pending, Actor(ACTOR, "Cán bộ", Role.EDITOR))
     assert pending_outside_changes(restarted.store.read_sheet("outside")) == []
+
+
+def test_a_snapshot_larger_than_one_answer_is_read_in_blocks_with_rows_in_place(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    store.load({"members": [{"full_name": f"Thành viên {i}", "tdp": "Tổ dân phố 5",
+                             "status": "Đề xuất", "note": "x" * 40} for i in range(1500)]})
+    fake.max_response_bytes = 60_000  # Google refuses answers past about 10 MB
+    store = open_store(fake, sid)
+    store.response_budget = 40_000
+    fake.reset_log()
+    members = store.snapshot()["members"]
+    reads = [r for r in fake.requests if r.operation == "values.batchGet"]
+    assert len(reads) > 2 and all(r.status == 200 for r in reads)
+    assert len(members.records) == len(NAMES) + 1500 and not members.problems
+    rows = [r["_row"] for r in members.records]
+    assert rows == list(range(2, 2 + len(rows)))
+    # A first guess too small for the tab: the refused answer is read again in finer blocks.
+    store = open_store(fake, sid)
+    store.response_budget = 2_000_000
+    assert len(store.snapshot()["members"].records) == len(NAMES) + 1500

@@ -480,7 +480,7 @@ METADATA_FIELDS = ("properties(title,locale),sheets(properties(sheetId,title,ind
 
 # Bytes one answer may carry: Google refuses answers of about 10 MB, so reads split below it.
 RESPONSE_BUDGET = 7_000_000
-CELL_BYTES = 24  # bytes a cell takes in a compact answer, until a tab has been read once
+CELL_BYTES = 20  # bytes a cell takes in a compact answer, until a tab has been read once
 # Rounds of "write, check in the reply, put back and write again" before giving up.
 VERIFY_ROUNDS = 4
 # The hidden tab where a write copies the rows it changes, in the same batch, first.
@@ -588,6 +588,8 @@ class GSheetsStore(Store):
         self._meta_at = 0.0
         self._layouts: dict[str, Layout] = {}
         self._row_bytes: dict[str, float] = {}
+        self.response_budget = RESPONSE_BUDGET
+        self._caution = 1.0  # grows when an answer was refused: the next read splits finer
         self._state = threading.RLock()
         # Writes from the sessions of one process go one at a time: an update's read-check-
         # write then cannot interleave with another write of this app.
@@ -788,13 +790,15 @@ class GSheetsStore(Store):
         size = 0.0
         for key in keys:
             tab = meta.tabs[key]
-            per_row = self._row_bytes.get(key, CELL_BYTES * min(tab.columns, 40))
+            # Before a first read: the schema's columns and a few of people's own.
+            guess = CELL_BYTES * min(tab.columns, len(SHEETS[key].columns) + 4)
+            per_row = self._row_bytes.get(key, guess) * self._caution
             total = per_row * max(tab.rows, 1)
             title = quote_title(tab.title)
-            if total <= RESPONSE_BUDGET:
+            if total <= self.response_budget:
                 parts = [(key, title, 1)]
             else:
-                block = max(1000, int(RESPONSE_BUDGET // max(per_row, 1.0)) // 2)
+                block = max(100, int(self.response_budget // max(per_row, 1.0)))
                 last = column_letters(max(tab.columns, 1) - 1)
                 parts = [(key, f"{title}!A{start}:{last}{start + block - 1}", start)
                          for start in range(1, tab.rows + 1, block)]
@@ -803,7 +807,7 @@ class GSheetsStore(Store):
                 parts[-1] = (key, f"{title}!A{start}:{last}", start)
                 total = per_row * block
             for part in parts:
-                if groups[-1] and size + total > RESPONSE_BUDGET:
+                if groups[-1] and size + total > self.response_budget:
                     groups.append([])
                     size = 0.0
                 groups[-1].append(part)
@@ -871,9 +875,24 @@ class GSheetsStore(Store):
             except (BackendUnavailable, SetupError):
                 raise
             except StoreError:
-                # A tab renamed or deleted since the metadata was fetched: fetch it once more.
-                self.forget()
-                values = self.tab_values(keys)
+                # A tab renamed or deleted since the metadata was fetched, or an answer Google
+                # found too large: fetch the metadata again and read in smaller blocks.
+                values = None
+                try:
+                    for _ in range(3):
+                        self.forget()
+                        self._caution *= 4
+                        try:
+                            values = self.tab_values(keys)
+                            break
+                        except (BackendUnavailable, SetupError):
+                            raise
+                        except StoreError:
+                            if self._caution >= 64:
+                                raise
+                finally:
+                    self._caution = 1.0
+                assert values is not None
         out, problems = self._tables(values)
         for key in keys if keys is not None else [k for k, s in SHEETS.items() if s.in_snapshot]:
             if key not in out:
