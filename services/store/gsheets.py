@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -135,6 +136,7 @@ class OutOfTime(Exception):
 
 
 _RETRY_STATUSES = frozenset({408, 429})
+MIN_REQUEST_TIME = 0.05  # seconds: less than this left, and a request is not even started
 
 
 def _retryable(error: BaseException) -> bool:
@@ -190,7 +192,7 @@ class SheetsHTTPClient(HTTPClient):
         until = getattr(self._local, "until", None) or time.monotonic() + self.deadline
 
         def out_of_time(state: RetryCallState) -> bool:
-            return time.monotonic() + (state.upcoming_sleep or 0.0) >= until
+            return time.monotonic() + (state.upcoming_sleep or 0.0) >= until - MIN_REQUEST_TIME
 
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.attempts) | out_of_time,
@@ -200,11 +202,13 @@ class SheetsHTTPClient(HTTPClient):
             sleep=self.sleep,
             reraise=True,
         )
+        failures: list[Exception] = []
         for attempt in retrying:
             with attempt:
                 left = until - time.monotonic()
-                if left <= 0.05:
-                    raise OutOfTime()
+                if left <= MIN_REQUEST_TIME:
+                    # Said as what went wrong last (Google busy), else as plain slowness.
+                    raise failures[-1] if failures else OutOfTime()
                 # Never wait on one request past the operation's deadline.
                 timeout = min(self.request_timeout, left)
                 try:
@@ -213,11 +217,13 @@ class SheetsHTTPClient(HTTPClient):
                                                     headers=headers, timeout=timeout)
                 except (requests.Timeout, requests.ConnectionError) as err:
                     if idempotent or _never_sent(err):
+                        failures.append(err)
                         raise
                     # The write may have been applied; sending it again could add a second row.
                     raise WriteOutcomeUnknown(str(err)) from err
                 if not response.ok:
-                    raise APIError(response)
+                    failures.append(APIError(response))
+                    raise failures[-1]
                 return response
         raise AssertionError("unreachable: Retrying re-raises the last error")  # pragma: no cover
 
@@ -487,6 +493,9 @@ VERIFY_ROUNDS = 4
 SCRATCH_TITLE = "_ung_dung_tam"
 SCRATCH_ROWS, SCRATCH_COLUMNS = 50, 40
 RESTORE_FIELDS = "userEnteredValue,userEnteredFormat"
+REPLY_FIELDS = ("replies,updatedSpreadsheet.sheets(properties.sheetId,data(startRow,startColumn,"
+                "rowData.values(userEnteredValue,effectiveValue,formattedValue,"
+                "userEnteredFormat)))")
 
 
 @dataclass
@@ -560,6 +569,7 @@ class _Verdict:
     """What the reply of a write says about the rows it touched."""
 
     ids: dict[str, dict[int, str]]  # sheet key -> sheet row -> id found there
+    complete: bool = True  # False: only the written rows are known (from their copies)
 
     def where(self, key: str, record_id: str) -> list[int]:
         """Return the rows holding this id now."""
@@ -676,12 +686,18 @@ class GSheetsStore(Store):
         if not requests_:
             return {}
         body: dict[str, Any] = {"requests": requests_}
-        if response_ranges:
-            body.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
-                        responseRanges=list(response_ranges))
+        if not response_ranges:
+            with self.client.budget():
+                return self._call(lambda: self.client.batch_update(self.spreadsheet_id, body),
+                                  write=True)
+        body.update(includeSpreadsheetInResponse=True, responseIncludeGridData=True,
+                    responseRanges=list(response_ranges))
+        url = SPREADSHEET_BATCH_UPDATE_URL % self.spreadsheet_id
         with self.client.budget():
-            return self._call(lambda: self.client.batch_update(self.spreadsheet_id, body),
-                              write=True)
+            # Only what the checks read: a cell's full formats would make the reply ten times
+            # larger on real Google.
+            return self._call(lambda: self.client.request(
+                "post", url, params={"fields": REPLY_FIELDS}, json=body).json(), write=True)
 
     def grid(self, ranges: list[str], fields: str) -> Mapping[str, Any]:
         """Return cell formats and rules of these ranges (spreadsheets.get with grid data)."""
@@ -814,8 +830,13 @@ class GSheetsStore(Store):
                 size += total
         return [g for g in groups if g]
 
-    def tab_values(self, keys: Iterable[str] | None = None) -> dict[str, list[list[Any]]]:
-        """Return the raw rows of these tabs (all the snapshot's by default), header included."""
+    def tab_values(self, keys: Iterable[str] | None = None,
+                   heads: Iterable[str] | None = None) -> dict[str, list[list[Any]]]:
+        """Return the raw rows of these tabs (all the snapshot's by default), header included.
+
+        The first row of the `heads` tabs (by default those the snapshot leaves out) comes
+        along in the same request, to learn where their columns are.
+        """
         meta = self._metadata_for_read()
         wanted = [k for k in (keys if keys is not None else
                               [k for k, s in SHEETS.items() if s.in_snapshot])]
@@ -824,8 +845,9 @@ class GSheetsStore(Store):
         plan = self._read_plan(meta, present) or [[]]
         # The header rows of the tabs left out of the snapshot (the audit trail) ride along,
         # so a write needs no read of its own to know where their columns are.
-        heads = [k for k, s in SHEETS.items()
-                 if keys is None and not s.in_snapshot and k in meta.tabs]
+        if heads is None:
+            heads = [k for k, s in SHEETS.items() if keys is None and not s.in_snapshot]
+        heads = [k for k in heads if k in meta.tabs]
         # Only their first row: the answer is the same size however long they have grown.
         plan[0] += [(f"head:{k}", f"{quote_title(meta.tabs[k].title)}!1:1", 1) for k in heads]
         with self.client.budget():
@@ -1057,13 +1079,8 @@ class GSheetsStore(Store):
         tabs = {k: self._tab(k) for k in keys}
         with self._state:
             audit_known = "audit" in self._layouts or "audit" in keys
-        ranges = [quote_title(tabs[k].title) for k in keys]
-        if not audit_known:
-            ranges.append(self._head_range(self._tab("audit")))
-        values = self._batch_get(ranges)
-        if not audit_known:
-            self.remember("audit", Layout.search(SHEETS["audit"], values[-1]))
-        out = {k: _TabRows.of(k, v) for k, v in zip(keys, values, strict=False)}
+        values = self.tab_values(keys, heads=[] if audit_known else ["audit"])
+        out = {k: _TabRows.of(k, values.get(k, [])) for k in keys}
         for key, rows in out.items():
             self.remember(key, rows.layout)
             if not rows.layout.found:
@@ -1317,15 +1334,15 @@ class GSheetsStore(Store):
         sent without it, and put-backs rely on what the write read).
         """
         keys = [p.key for p in puts]
-        ranges = self._id_ranges(keys, layouts) if puts else []
         if puts and self._copies:
             width = max(max(self._tab(p.key).columns, layouts[p.key].width) for p in puts)
             scratch, prep = self._scratch(width)
             copies = [self._copy(p, scratch, i) for i, p in enumerate(puts)]
             try:
+                # The copies are the rows as the batch found them: their ids say whether each
+                # row held its record, and the reply stays small however long the tab is.
                 reply = self.batch_update([*prep, *before, *copies, *requests_],
-                                          [*ranges, f"{quote_title(SCRATCH_TITLE)}!1:"
-                                                    f"{len(puts)}"])
+                                          [f"{quote_title(SCRATCH_TITLE)}!1:{len(puts)}"])
             except RequestRejected as err:
                 # The scratch tab may have been deleted or renamed: make it anew next time.
                 self._scratch_id = None
@@ -1334,11 +1351,23 @@ class GSheetsStore(Store):
                 self._copies = False  # a server without copyPaste: write without copies
             else:
                 rows = _reply_rows(reply, scratch, len(puts))
-                if rows is None:
-                    self._copies = False  # the copy was ignored: nothing to rely on
-                return self._verdict(reply, keys, layouts), rows
-        reply = self.batch_update([*before, *requests_], ranges)
+                if rows is not None:
+                    found: dict[str, dict[int, str]] = {k: {} for k in keys}
+                    for put, row in zip(puts, rows, strict=True):
+                        text = _cell_text(_at(row, layouts[put.key].positions[ID]))
+                        if text:
+                            found[put.key][put.row] = text
+                    return _Verdict(found, complete=False), rows
+                self._copies = False  # the reply lacks the copies: check by the id columns
+                return self._verdict(reply, keys, layouts), None
+        reply = self.batch_update([*before, *requests_],
+                                  self._id_ranges(keys, layouts) if puts else [])
         return (self._verdict(reply, keys, layouts) if puts else _Verdict({})), None
+
+    def _everywhere(self, verdict: _Verdict, keys: Iterable[str],
+                    layouts: Mapping[str, Layout]) -> _Verdict:
+        """Return a verdict that knows every row's id (reading the id columns if needed)."""
+        return verdict if verdict.complete else self._verdict({}, keys, layouts)
 
     def _write_verified(self, requests_: list[dict[str, Any]], puts: list[_Put],
                         current: Mapping[str, _TabRows], layouts: Mapping[str, Layout],
@@ -1368,6 +1397,7 @@ class GSheetsStore(Store):
                 next_puts.append(back)
                 if put.restores:
                     continue  # a put-back that missed is itself put back; not aimed again
+                verdict = self._everywhere(verdict, [p.key for _, p in wrong], layouts)
                 now_at = verdict.where(put.key, put.record_id)
                 if len(now_at) != 1:
                     self._undo_audit(put, actor)
@@ -1461,13 +1491,13 @@ class GSheetsStore(Store):
                 verdict, copies = self._send_checked(requests_, [put], layouts, before=before)
                 before = []
                 self._commit_layouts(layouts)
-                now_at = {v: k for k, v in verdict.ids[sheet_key].items()}
                 id_at = layouts[sheet_key].positions[ID]
                 if copies is not None:
-                    removed = _cell_text(_at(copies[0], id_at))
-                    if removed == record_id:
-                        break
-                elif record_id not in now_at:
+                    if _cell_text(_at(copies[0], id_at)) == record_id:
+                        break  # the row removed was the record's, as its copy shows
+                    verdict = self._everywhere(verdict, [sheet_key], layouts)
+                now_at = {v: k for k, v in verdict.ids[sheet_key].items()}
+                if copies is None and record_id not in now_at:
                     break
                 if record_id not in now_at and copies is not None:
                     # Someone deleted the record meanwhile, and the app another row: put it back.
