@@ -81,11 +81,6 @@ def get_snapshot() -> Snapshot:
         st.stop()
 
 
-def get_previous_snapshot() -> Snapshot | None:
-    """Return the snapshot read before the current one (None until data was read twice)."""
-    return _snapshot_cache(id(get_store())).previous
-
-
 def refresh() -> None:
     """Read the data again at the next page view ("Làm mới dữ liệu").
 

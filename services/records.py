@@ -148,21 +148,21 @@ def rename_updates(snapshot: Snapshot, sheet_key: str, old: str, new: str) -> di
 def archive(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],
             actor: Actor) -> SaveResult:
     """Archive a record if nobody changed it meanwhile."""
-    require_sheet_write(actor, sheet_key)
-    try:
-        return SaveResult(record=store.archive(sheet_key, record_id, _seen(expected),
-                                               actor.label))
-    except StoreError as err:
-        return _failed(err)
+    return _set_archived(store, sheet_key, record_id, expected, actor, archived=True)
 
 
 def restore(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],
             actor: Actor) -> SaveResult:
     """Bring an archived record back if nobody changed it meanwhile."""
+    return _set_archived(store, sheet_key, record_id, expected, actor, archived=False)
+
+
+def _set_archived(store: Store, sheet_key: str, record_id: str, expected: Mapping[str, Any],
+                  actor: Actor, *, archived: bool) -> SaveResult:
     require_sheet_write(actor, sheet_key)
+    write = store.archive if archived else store.restore
     try:
-        return SaveResult(record=store.restore(sheet_key, record_id, _seen(expected),
-                                               actor.label))
+        return SaveResult(record=write(sheet_key, record_id, _seen(expected), actor.label))
     except StoreError as err:
         return _failed(err)
 

@@ -63,7 +63,6 @@ class SnapshotCache:
         self.store = store
         self.on_outside = on_outside
         self.snapshot: Snapshot | None = None
-        self.previous: Snapshot | None = None
         self.loaded_at = 0.0
         self.stale = False
         self._lock = threading.RLock()
@@ -76,7 +75,6 @@ class SnapshotCache:
                     or time.monotonic() - self.loaded_at > ttl):
                 fresh = self.store.snapshot()
                 before = self.snapshot
-                self.previous = before
                 self.snapshot, self.stale = fresh, False
                 self.loaded_at = time.monotonic()
                 if before is not None and self.on_outside is not None:
@@ -84,7 +82,7 @@ class SnapshotCache:
             return self.snapshot
 
     def refresh(self) -> None:
-        """Read again at the next `get` (the current snapshot becomes the previous one)."""
+        """Read again at the next `get` (and compare with the current snapshot then)."""
         with self._lock:
             self.stale = True
 
