@@ -414,10 +414,12 @@ class Layout:
     def search(cls, sheet: Sheet, rows: Sequence[Sequence[Any]]) -> Layout:
         """Find the header among the first rows of a tab (a blank tab has none yet)."""
         enough = min(HEADER_MIN_MATCH, len(sheet.columns))
-        for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-            layout = cls.of(sheet, cells, index + 1)
-            if len(layout.positions) >= enough:
-                return layout
+        layouts = [cls.of(sheet, cells, index + 1)
+                   for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS])]
+        for wanted in (enough, 1):  # a header people renamed nearly all of still counts
+            for layout in layouts:
+                if len(layout.positions) >= wanted:
+                    return layout
         blank = all(is_blank(c) for cells in rows for c in cells)
         return cls((), {}, 1, blank)
 
