@@ -11,7 +11,7 @@ from __future__ import annotations
 import socketserver
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -405,6 +405,11 @@ def test_an_edit_made_in_the_sheet_stays_listed_across_reads_and_a_restart_until
     cache.get(60)
     record = cache.get(60)["members"].records[2]
     store.update("members", record[ID], {"note": "sửa trong ứng dụng"}, record, ACTOR)
+    store.append("members", [{"full_name": "Ngô Thị Mới", "tdp": "Tổ dân phố 5", "gender": "Nữ",
+                              "birth_year": 1990, "party_member": True, "phone": "0912 345 678",
+                              "status": "Đề xuất", "approved_on": date(2025, 1, 2)}], ACTOR)
+    store.append("units", [{"name": "Tổ dân phố 6", "kind": UnitKind.TO_DAN_PHO,
+                            "must_register": True, "complex_area": False}], ACTOR)
     note = chr(65 + column(fake, sid, "Ghi chú"))
     row = next(i for i, r in enumerate(fake.get_values(sid, MEMBERS), start=1)
                if r and r[0] == cache.get(60)["members"].records[4][ID])

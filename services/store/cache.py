@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from services.schema import ID, SHEETS, Record
+from services.coltypes import CellError, is_blank
+from services.schema import ID, SHEETS, Record, Sheet
 from services.store.base import Store, Written
 from services.validation import ROW, Snapshot, Table
 
@@ -31,7 +32,29 @@ def patched(snapshot: Snapshot, changes: Iterable[Written]) -> Snapshot:
     return Snapshot(tables, snapshot.read_at)
 
 
+def as_read(sheet: Sheet, record: Record) -> Record:
+    """Return a written record as reading it back gives it (phones compacted, choices typed).
+
+    Each value goes the way a write and a read take it; a value the type refuses stays as it
+    is. So the next read does not mistake the app's own write for a change made outside.
+    """
+    out = dict(record)
+    for column in sheet.columns:
+        value = record.get(column.key)
+        if is_blank(value):
+            out[column.key] = None
+            continue
+        try:
+            out[column.key] = column.type.parse(column.type.to_cell(value))
+        except (CellError, TypeError, ValueError, AttributeError):
+            out[column.key] = value
+    return out
+
+
 def _patched_table(table: Table, change: Written) -> Table:
+    sheet = table.sheet
+    change = Written(change.sheet_key, tuple(as_read(sheet, r) for r in change.added),
+                     tuple(as_read(sheet, r) for r in change.updated), change.deleted)
     touched = {str(r[ID]) for r in (*change.added, *change.updated)} | set(change.deleted)
     rows = {str(r.get(ID)): r.get(ROW) for r in table.records}
     updated = {str(r[ID]): r for r in change.updated}
