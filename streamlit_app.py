@@ -9,10 +9,12 @@ from services.auth import Actor
 from services.config import ConfigError
 from services.navigation import screens_for
 from services.schema import check_schema
+from services.show import literal
 from services.store.base import StoreError
 
-st.set_page_config(page_title="Khối Dân vận", page_icon=":material/account_balance:",
-                   layout="wide")
+# An emoji, not a ":material/…:" icon: Streamlit fetches those from fonts.gstatic.com, a request
+# to Google from every visitor's browser; an emoji favicon is drawn in the page itself.
+st.set_page_config(page_title="Khối Dân vận", page_icon="🏛️", layout="wide")
 
 if problems := check_schema():
     st.error("Khai báo bảng dữ liệu có lỗi; ứng dụng dừng lại:\n\n" + "\n".join(
@@ -30,8 +32,8 @@ def sign_out_button(key: str) -> None:
 def sign_in_screen() -> None:
     """Ask a visitor to sign in; show nothing else."""
     st.title("Đăng nhập")
-    st.write(f"Ứng dụng của Khối Dân vận {get_settings().committee}. Hãy đăng nhập bằng tài "
-             "khoản Google đã được quản trị viên cấp quyền.")
+    st.write(f"Ứng dụng của Khối Dân vận {literal(get_settings().committee)}. Hãy đăng nhập "
+             "bằng tài khoản Google đã được quản trị viên cấp quyền.")
     if st.button("Đăng nhập bằng Google", type="primary", icon=":material/login:"):
         st.login()
 
@@ -40,8 +42,9 @@ def no_role_screen() -> None:
     """Tell a signed-in person without a role that they see nothing until an admin adds them."""
     actor = current_actor()
     st.title("Chưa được cấp quyền")
-    st.warning(f"Tài khoản {actor.email or actor.name} chưa được cấp quyền. Hãy liên hệ quản trị "
-               "viên của Khối Dân vận để được thêm vào danh sách người dùng, rồi đăng nhập lại.",
+    st.warning(f"Tài khoản {literal(actor.email or actor.name)} chưa được cấp quyền. Hãy liên hệ "
+               "quản trị viên của Khối Dân vận để được thêm vào danh sách người dùng, rồi đăng "
+               "nhập lại.",
                icon=":material/lock:")
     sign_out_button("sign-out-main")
 
@@ -52,7 +55,9 @@ def identity_sidebar(actor: Actor, auth: bool) -> None:
         if not auth:
             st.caption("Chế độ một người dùng: chưa cấu hình đăng nhập, bạn có quyền quản trị.")
             return
-        who = f"**{actor.name}**  \n{actor.email}" if actor.name != actor.email else actor.email
+        # The name and e-mail come from the sign-in provider: shown as typed, never as Markdown.
+        name, email = literal(actor.name), literal(actor.email)
+        who = f"**{name}**  \n{email}" if actor.name != actor.email else email
         st.caption(f"Đang đăng nhập: {who}  \nQuyền: **{actor.role or 'chưa được cấp quyền'}**")
         sign_out_button("sign-out")
 
@@ -65,7 +70,7 @@ try:
     if actor is not None:
         get_store()
 except (ConfigError, StoreError) as err:
-    st.error(str(err), icon=":material/cloud_off:")
+    st.error(literal(err), icon=":material/cloud_off:")
     if isinstance(err, StoreError):
         st.button("Thử lại")  # opening the store is not cached when it fails: a rerun retries
     st.stop()

@@ -23,6 +23,7 @@ from services.changes import (
 from services.choices import AuditAction
 from services.clock import VN_TZ, today
 from services.export import csv_bytes, csv_filename
+from services.show import literal
 from services.store.base import StoreError
 
 LOADED = "audit-loaded"  # session state: (time of the data read, the audit rows loaded)
@@ -46,7 +47,7 @@ try:
         st.session_state[LOADED] = kept
     loaded = kept[1]
 except StoreError as err:
-    st.error(str(err), icon=":material/cloud_off:")
+    st.error(literal(err), icon=":material/cloud_off:")
     st.button("Thử lại", key="audit-retry")
     st.stop()
 
@@ -96,7 +97,7 @@ if loaded.more and right.button("Xem cũ hơn", key="audit-older", icon=":materi
     try:
         st.session_state[LOADED] = (read_at, read_older(store, loaded))
     except StoreError as err:
-        st.error(str(err), icon=":material/cloud_off:")
+        st.error(literal(err), icon=":material/cloud_off:")
     else:
         st.rerun()
 

@@ -18,6 +18,7 @@ from services.app import current_actor, get_settings, get_snapshot, refresh
 from services.clock import today
 from services.coltypes import format_date_vn, format_number
 from services.navigation import screens_for
+from services.show import literal
 from services.validation import Snapshot
 
 # Widget keys; tests use them too.
@@ -37,7 +38,7 @@ def _of(part: int, whole: int) -> str:
 
 
 def _names(names: Sequence[str], noun: str) -> str:
-    return board.names_text(names, noun, shown=10)  # a warning box has room for ten
+    return literal(board.names_text(names, noun, shown=10))  # a warning box has room for ten
 
 
 def link(path: str, label: str) -> None:
@@ -130,7 +131,7 @@ def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: 
     # Even all grey, the chart shows how many indicators of each group await their figures.
     chart(board.legend_in_columns(charts.status_bars(view.counts)))
     for group, frame in view.tables:
-        st.markdown(f"**{group}**")
+        st.markdown(f"**{literal(group)}**")
         table(frame, **{"Mã": st.column_config.TextColumn(width="small"),
                         "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
                         "Giải thích": st.column_config.TextColumn(width="large")})
@@ -146,8 +147,8 @@ def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: 
                         index=codes.index(first) if first in codes else 0)
     trend = board.indicator_trend(snapshot, code, year)
     if trend is None or trend.empty:
-        st.info(f"Chỉ tiêu {code} chưa có số liệu năm nào từ {progress.PLAN_FIRST_YEAR} đến "
-                f"{year}.")
+        st.info(f"Chỉ tiêu {literal(code)} chưa có số liệu năm nào từ "
+                f"{progress.PLAN_FIRST_YEAR} đến {year}.")
         return
     chart(board.trend_chart(trend))
     if trend.path is not None:
@@ -168,7 +169,7 @@ def registration_section(model: board.Dashboard) -> None:
                 "đua.")
         link("pages/campaigns.py", "Mở trang Đợt thi đua")
     else:
-        st.caption(" · ".join(filter(None, ["; ".join(reg.campaigns), reg.deadline])))
+        st.caption(literal(" · ".join(filter(None, ["; ".join(reg.campaigns), reg.deadline]))))
         if not reg.total:
             st.info(f"Chưa có mô hình nào đăng ký năm {reg.year}.")
             link("pages/registrations.py", "Đăng ký ở trang Mô hình “Dân vận khéo”")
@@ -288,7 +289,7 @@ OPEN_PAGES = {s.path for screens in screens_for(current_actor().role).values() f
 snapshot = get_snapshot()
 model = board.dashboard(snapshot, settings.year, today())
 
-st.title(settings.committee)
+st.title(literal(settings.committee))
 st.caption(f"Khối Dân vận · Năm {settings.year} · dữ liệu đọc lúc "
            f"{snapshot.read_at:%H:%M %d/%m/%Y}")
 if st.button("Làm mới dữ liệu", icon=":material/refresh:",

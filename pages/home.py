@@ -7,10 +7,11 @@ import streamlit as st
 from services.app import get_settings, get_snapshot, get_store, refresh
 from services.coltypes import format_number
 from services.schema import SHEETS
+from services.show import literal
 
 settings = get_settings()
-st.title(settings.committee)
-st.caption(f"Khối Dân vận · Năm {settings.year} · {get_store().describe()}")
+st.title(literal(settings.committee))
+st.caption(f"Khối Dân vận · Năm {settings.year} · {literal(get_store().describe())}")
 
 snapshot = get_snapshot()
 st.subheader("Dữ liệu hiện có")

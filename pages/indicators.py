@@ -17,6 +17,7 @@ from services.choices import TargetKind
 from services.forms import record_form, reset_form
 from services.listing import column_config, display_frame, find, pick_record
 from services.schema import ID, SHEETS, Record
+from services.show import literal
 from services.text import matches
 from services.ui import archive_button, flash, registry, show_failure, show_flash
 from services.validation import Snapshot
@@ -63,7 +64,7 @@ def progress_tab(snapshot: Snapshot, working_year: int) -> None:
               "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
               "Giải thích": st.column_config.TextColumn(width="large")}
     for group, items in progress.by_group(evaluations):
-        st.subheader(group)
+        st.subheader(literal(group))
         st.dataframe(progress.progress_frame(items), hide_index=True,
                      placeholder="", width="stretch",
                      column_config=config)
@@ -76,13 +77,13 @@ def progress_tab(snapshot: Snapshot, working_year: int) -> None:
 
 
 def _target_caption(indicator: Record) -> str:
-    parts = [f"Chỉ tiêu: **{indicator.get('target_text') or '—'}**",
-             f"loại: {indicator.get('target_kind')}"]
+    parts = [f"Chỉ tiêu: **{literal(indicator.get('target_text') or '—')}**",
+             f"loại: {literal(indicator.get('target_kind'))}"]
     if indicator.get("unit"):
-        parts.append(f"đơn vị tính: {indicator['unit']}")
+        parts.append(f"đơn vị tính: {literal(indicator['unit'])}")
     if indicator.get("per_unit_kind"):
-        parts.append(f"nhập theo từng {str(indicator['per_unit_kind']).lower()}: 1 là đạt, "
-                     "0 là chưa đạt")
+        parts.append(f"nhập theo từng {literal(str(indicator['per_unit_kind']).lower())}: 1 là "
+                     "đạt, 0 là chưa đạt")
     elif indicator.get("target_kind") == TargetKind.CO_KHONG:
         parts.append("nhập 1 nếu Có, 0 nếu Không")
     return " · ".join(parts)
@@ -105,13 +106,14 @@ def entry_tab(snapshot: Snapshot, working_year: int) -> None:
         st.info("Chọn một chỉ tiêu để nhập số liệu của một năm.")
         return
     indicator = indicators[code]
-    st.markdown(f"**{indicator['code']}.** {indicator.get('text') or ''}")
+    st.markdown(f"**{literal(indicator['code'])}.** {literal(indicator.get('text'))}")
     st.caption(_target_caption(indicator))
     if indicator.get("derived"):
         evaluation = progress.evaluate(indicator, snapshot, working_year)
-        st.info(f"Chỉ tiêu này do ứng dụng tự tính từ "
-                f"{progress.derived_source(indicator['derived'])}, nên không nhập tay. "
-                f"Năm {evaluation.year}: {evaluation.status.label()}: {evaluation.explanation}.")
+        st.info(literal(f"Chỉ tiêu này do ứng dụng tự tính từ "
+                        f"{progress.derived_source(indicator['derived'])}, nên không nhập tay. "
+                        f"Năm {evaluation.year}: {evaluation.status.label()}: "
+                        f"{evaluation.explanation}."))
         return
     years = progress.entry_years(working_year)
     left, right = st.columns(2)
@@ -130,11 +132,12 @@ def entry_tab(snapshot: Snapshot, working_year: int) -> None:
     previous = progress.previous_value(snapshot, code, year, unit)
     existing = progress.existing_value(snapshot, code, year, unit)
     if previous is not None:
-        st.caption(f"Năm {previous[0]}: {shown(previous[1])}. Giá trị khác nhiều so với kỳ trước "
-                   "cần ghi chú nguồn số liệu.")
+        st.caption(f"Năm {previous[0]}: {literal(shown(previous[1]))}. Giá trị khác nhiều so với "
+                   "kỳ trước cần ghi chú nguồn số liệu.")
     if existing is not None:
-        st.warning(f"Đã có số liệu năm {year}{where}: {shown(existing.get('value'))}. Lưu sẽ cập "
-                   "nhật số liệu này (để trống ghi chú thì giữ ghi chú cũ).", icon="✏️")
+        st.warning(f"Đã có số liệu năm {year}{literal(where)}: "
+                   f"{literal(shown(existing.get('value')))}. Lưu sẽ cập nhật số liệu này (để "
+                   "trống ghi chú thì giữ ghi chú cũ).", icon="✏️")
     values = record_form(VALUES, snapshot, ADD_FORM, columns=["value", "note"],
                          submit_label="Lưu số liệu")
     if values is None:
@@ -183,8 +186,9 @@ def values_tab(snapshot: Snapshot) -> None:
         return
     for code, when, unit, rows in progress.duplicates(snapshot):
         where = f" của {unit}" if unit else ""
-        st.warning(f"Chỉ tiêu {code} năm {when}{where} được nhập ở {rows} dòng; ứng dụng dùng "
-                   "dòng nhập sau cùng. Hãy lưu trữ các dòng thừa.", icon="⚠️")
+        st.warning(f"Chỉ tiêu {literal(code)} năm {when}{literal(where)} được nhập ở {rows} "
+                   "dòng; ứng dụng dùng dòng nhập sau cùng. Hãy lưu trữ các dòng thừa.",
+                   icon="⚠️")
     st.caption(f"{len(shown)} / {len(records)} số liệu. Chọn một dòng để sửa.")
     picked = pick_record(VALUES, shown, ["indicator", "year", "unit", "value", "note"],
                          key="indicator-values-table",
@@ -198,8 +202,8 @@ def values_tab(snapshot: Snapshot) -> None:
 
 def _edit_value(snapshot: Snapshot, record: Record, indicator: dict[str, Any]) -> None:
     """Draw the edit form of one value; the same rules as a new entry apply."""
-    where = f" – {record['unit']}" if record.get("unit") else ""
-    st.subheader(f"Sửa số liệu {record['indicator']} năm {record['year']}{where}")
+    where = f" – {literal(record['unit'])}" if record.get("unit") else ""
+    st.subheader(f"Sửa số liệu {literal(record['indicator'])} năm {record['year']}{where}")
     if indicator:
         st.caption(_target_caption(indicator))
     key = f"{EDIT_FORM}-{record[ID]}"
@@ -239,7 +243,7 @@ def catalogue_tab(snapshot: Snapshot) -> None:
     for record in records:
         groups.setdefault(record.get("group") or "", []).append(record)
     for group, items in groups.items():
-        st.subheader(group or "Chưa xếp nhóm")
+        st.subheader(literal(group) or "Chưa xếp nhóm")
         st.dataframe(display_frame(INDICATORS, items, CATALOGUE_COLUMNS), hide_index=True,
                      placeholder="",
                      width="stretch", column_config=column_config(INDICATORS, CATALOGUE_COLUMNS))
@@ -254,9 +258,10 @@ snapshot = get_snapshot()
 # person back to the first one.
 with st.container():
     show_flash()
-# Keyed and tracked so the rerun after a save comes back to the same tab.
+# Keyed and tracked so the rerun after a save comes back to the same tab. Not "indicators-tab":
+# that is the key of the tabs the catalogue's registry draws inside the last tab.
 tabs = st.tabs(["Tiến độ", "Nhập số liệu", "Số liệu đã nhập", "Danh mục chỉ tiêu"],
-               key="indicators-tab", on_change="rerun")
+               key="indicator-tabs", on_change="rerun")
 with tabs[0]:
     progress_tab(snapshot, settings.year)
 with tabs[1]:

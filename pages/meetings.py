@@ -16,6 +16,7 @@ from services.forms import PLACEHOLDER
 from services.listing import column_config, display_frame, find, search
 from services.reference import ATTENDANCE_RULES
 from services.schema import ID, SHEETS, Record
+from services.show import literal
 from services.text import name_sort_key
 from services.ui import add_form, archive_button, edit_form, show_flash
 from services.validation import Snapshot
@@ -159,7 +160,8 @@ def period_tab(records: list[Record], units: list[Record], now: date) -> None:
         named = [f"{r.name} (thiếu {', '.join(p.label for p in r.missing_periods)})"
                  for r in behind[:10]]
         more = f"; và {len(behind) - 10} người khác" if len(behind) > 10 else ""
-        st.warning(f"{len(behind)} người chưa dự đủ số kỳ yêu cầu: " + "; ".join(named) + more)
+        st.warning(f"{len(behind)} người chưa dự đủ số kỳ yêu cầu: "
+                   + literal("; ".join(named) + more))
     only_behind = st.checkbox("Chỉ hiện người chưa đạt", key="meetings-period-behind")
     st.dataframe(
         [{
@@ -200,7 +202,8 @@ def period_tab(records: list[Record], units: list[Record], now: date) -> None:
     right.dataframe([{STATUS: str(k), "Số lượt": v} for k, v in summary.reports.items()],
                     hide_index=True, placeholder="", width="stretch")
     if summary.unvisited_branches:
-        st.caption("Chi bộ chưa có ai dự trong tháng: " + ", ".join(summary.unvisited_branches))
+        st.caption("Chi bộ chưa có ai dự trong tháng: "
+                   + literal(", ".join(summary.unvisited_branches)))
 
 
 def branch_tab(records: list[Record], units: list[Record], now: date) -> None:
@@ -217,7 +220,7 @@ def branch_tab(records: list[Record], units: list[Record], now: date) -> None:
     never = [r.branch for r in rows if not r.visits]
     if never:
         st.warning(f"{len(never)} chi bộ chưa có ai dự sinh hoạt trong khoảng thời gian này: "
-                   + ", ".join(never))
+                   + literal(", ".join(never)))
     st.dataframe(
         [{"Chi bộ": r.branch, "Địa bàn phức tạp": "Có" if r.complex_area else "",
           "Số lượt dự": r.visits, "Lần dự gần nhất": r.last_visit,

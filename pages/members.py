@@ -11,6 +11,7 @@ from services.clock import today
 from services.forms import show_problems
 from services.listing import find, pick_record, search, sort_by_name
 from services.schema import ID, SHEETS
+from services.show import literal
 from services.store.base import StoreError
 from services.ui import (
     add_form,
@@ -78,7 +79,7 @@ with tab_list:
         target = picked[ID] if picked is not None else chosen
         current = find(snapshot["members"].records, target)
         if current is not None:
-            st.subheader(f"Sửa: {current['full_name']}")
+            st.subheader(f"Sửa: {literal(current['full_name'])}")
             edit_form("members", snapshot, current, "members-edit")
             archive_button("members", current, f"members-{current[ID]}")
 
@@ -100,12 +101,12 @@ with tab_cover:
         c.metric("Đang chờ phê duyệt", total.proposed)
         if cov.without_list:
             st.warning(f"{len(cov.without_list)} tổ dân phố chưa có danh sách lực lượng nòng "
-                       f"cốt: {', '.join(cov.without_list)}. Hãy đề nghị Mặt trận phối hợp các "
-                       "đoàn thể lập danh sách trình Đảng ủy.", icon="⚠️")
+                       f"cốt: {literal(', '.join(cov.without_list))}. Hãy đề nghị Mặt trận phối "
+                       "hợp các đoàn thể lập danh sách trình Đảng ủy.", icon="⚠️")
         else:
             st.success("Tất cả tổ dân phố đã có danh sách lực lượng nòng cốt.")
         if cov.pending:
-            st.info("Còn thành viên chờ phê duyệt ở: " + ", ".join(cov.pending)
+            st.info("Còn thành viên chờ phê duyệt ở: " + literal(", ".join(cov.pending))
                     + ". Phê duyệt ở thẻ “Phê duyệt danh sách”.")
         frame = roster.coverage_frame(cov)
         missing = set(cov.without_list)
@@ -144,7 +145,7 @@ with tab_import:
                 result = roster.preview_file(snapshot, uploaded.getvalue(), uploaded.name,
                                              ids=kept_ids if kept_key == file_key else None)
         except roster.RosterFileError as err:
-            st.error(str(err))
+            st.error(literal(err))
             result = None
         if result is not None:
             if kept_key != file_key:
@@ -159,23 +160,23 @@ with tab_import:
             c.metric(roster.RowStatus.CO_LOI, result.count(roster.RowStatus.CO_LOI))
             if result.blocked:
                 st.error("Không lưu được dòng nào vì tệp thiếu cột bắt buộc:\n\n" + "\n".join(
-                    f"- {p.text()}" for p in result.header_problems) + "\n\nHãy thêm cột rồi "
-                    "tải tệp lên lại (xem tệp mẫu).")
+                    f"- {literal(p.text())}" for p in result.header_problems)
+                    + "\n\nHãy thêm cột rồi tải tệp lên lại (xem tệp mẫu).")
             if result.renamed:
                 st.caption("Đã hiểu tên cột: " + "; ".join(
-                    f"“{file_header}” là “{header}”" for file_header, header
+                    f"“{literal(file_header)}” là “{header}”" for file_header, header
                     in result.renamed.items()))
             if result.extra_columns:
                 st.caption("Các cột không dùng đến, đã bỏ qua: " + ", ".join(
-                    f"“{c}”" for c in result.extra_columns))
+                    f"“{literal(c)}”" for c in result.extra_columns))
             errors = [m for r in result.rows if not r.ok for m in r.messages()]
             warnings = [m for r in result.rows if r.ok and r.duplicate for m in r.messages()]
             if errors:
                 st.error("Các dòng có lỗi (sửa trong tệp rồi tải lên lại):\n\n" + "\n".join(
-                    f"- {m}" for m in errors))
+                    f"- {literal(m)}" for m in errors))
             if warnings:
                 st.warning("Có thể trùng (không được chọn sẵn; đánh dấu nếu vẫn muốn lưu):\n\n"
-                           + "\n".join(f"- {m}" for m in warnings))
+                           + "\n".join(f"- {literal(m)}" for m in warnings))
             table = roster.preview_frame(result)
             edited = st.data_editor(
                 table, hide_index=True, placeholder="", width="stretch",
@@ -199,7 +200,7 @@ with tab_import:
                         saved = roster.commit(get_store(), snapshot, chosen_rows,
                                               current_actor())
                 except StoreError as err:
-                    st.error(str(err))
+                    st.error(literal(err))
                 else:
                     if saved.unknown:
                         # One write: checking one of its rows tells about all of them.
@@ -250,7 +251,7 @@ with tab_approve:
                         outcome = roster.approve(get_store(), snapshot, ids, ref, approved_on,
                                                  current_actor(), task=task or None)
                 except StoreError as err:
-                    st.error(str(err))
+                    st.error(literal(err))
                 else:
                     if not outcome.ok:
                         show_problems(outcome.messages(), error=outcome.error,

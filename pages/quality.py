@@ -17,6 +17,7 @@ from services.changes import (
 )
 from services.quality import problems_by_sheet, problems_frame, summary
 from services.schema import SHEETS, Record
+from services.show import literal
 from services.store.base import Store, StoreError
 from services.ui import flash, show_flash
 from services.validation import Table
@@ -37,7 +38,7 @@ def _mark(store: Store, entries: Sequence[Record]) -> None:
             done = mark_reviewed(store, entries, current_actor())
     except StoreError as err:
         _outside.clear()  # someone else may have marked them: read again next time
-        st.error(str(err))
+        st.error(literal(err))
         return
     _outside.clear()
     st.session_state.pop("outside-table", None)  # the ticked rows are gone from the list
@@ -84,7 +85,7 @@ st.caption("Mỗi lần đọc lại dữ liệu, ứng dụng so sánh với l�
 try:
     outside = _outside(store, snapshot.read_at)
 except StoreError as err:
-    st.error(str(err), icon=":material/cloud_off:")
+    st.error(literal(err), icon=":material/cloud_off:")
 else:
     pending = pending_outside_changes(outside)
     if not pending:

@@ -20,6 +20,7 @@ from services.forms import PLACEHOLDER, reset_form, show_problems, widget_key
 from services.listing import column_config, display_frame, find, search
 from services.reference import CRITERIA
 from services.schema import ID, REGISTRATIONS, UNITS, Record
+from services.show import literal
 from services.ui import add_form, archive_button, edit_form, flash, show_failure, show_flash
 from services.validation import Snapshot
 
@@ -57,7 +58,7 @@ def campaign_header(campaigns: Sequence[Record], year: int, today: date) -> None
         return
     for campaign in campaigns:
         with st.container(border=True):
-            st.markdown(f"**{campaign['name']}**")
+            st.markdown(f"**{literal(campaign['name'])}**")
             milestones = rules.deadlines(campaign, today)
             for column, deadline in zip(st.columns(len(milestones) or 1), milestones,
                                         strict=False):
@@ -183,9 +184,10 @@ def list_tab(snapshot: Snapshot, year: int, today: date) -> None:
 
 def record_panel(snapshot: Snapshot, record: Record, today: date) -> None:
     """Show one model with its deadlines, and the forms that move, edit or archive it."""
-    st.subheader(str(record["model_name"]))
+    st.subheader(literal(record["model_name"]))
     campaign = rules.campaign_for(snapshot, record)
-    line = f"{record['unit']} · {record['campaign']} · Trạng thái: **{record['status']}**"
+    line = (f"{literal(record['unit'])} · {literal(record['campaign'])} · Trạng thái: "
+            f"**{literal(record['status'])}**")
     if campaign is not None and campaign.get("report_by"):
         line += (f" · Hạn báo cáo kết quả {format_date_vn(campaign['report_by'])} "
                  f"({rules.deadline_text(campaign['report_by'], today)})")
@@ -303,7 +305,8 @@ def missing_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, toda
     default = rules.default_campaign(campaigns, today)
     deadline = ""
     if default is not None and default.get("register_by"):
-        deadline = (f" Hạn đăng ký {default['name']}: {format_date_vn(default['register_by'])} "
+        deadline = (f" Hạn đăng ký {literal(default['name'])}: "
+                    f"{format_date_vn(default['register_by'])} "
                     f"({rules.deadline_text(default['register_by'], today)}).")
     st.warning(f"{len(missing)} / {len(must)} đơn vị chưa đăng ký mô hình “Dân vận khéo” năm "
                f"{year}.{deadline}")

@@ -6,12 +6,13 @@ import streamlit as st
 
 from services.app import current_actor, get_settings, get_store, refresh
 from services.auth import PermissionDenied, require_admin
+from services.show import literal
 from services.store.base import StoreError
 
 st.title("Chuẩn bị bảng tính")
 settings = get_settings()
 store = get_store()
-st.caption(f"Kho dữ liệu: {store.describe()}")
+st.caption(f"Kho dữ liệu: {literal(store.describe())}")
 
 if store.backend != "gsheets":
     st.info(
@@ -39,8 +40,10 @@ if st.button("Chuẩn bị bảng tính", type="primary"):
         with st.spinner("Đang chuẩn bị bảng tính…"):
             report = setup_spreadsheet(store, demo=demo, year=settings.year)
     except (PermissionDenied, StoreError) as err:
-        st.error(str(err))
+        st.error(literal(err))
     else:
         refresh()
         st.success("Đã chuẩn bị xong bảng tính.", icon=":material/check_circle:")
-        st.markdown("\n".join(f"- {line}" for line in report) or "- Không cần thay đổi gì.")
+        # The report names tabs and headers as people typed them in the spreadsheet.
+        st.markdown("\n".join(f"- {literal(line)}" for line in report)
+                    or "- Không cần thay đổi gì.")

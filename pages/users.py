@@ -9,6 +9,7 @@ from services.app import auth_configured, current_actor, get_admin_emails
 from services.auth import ADMIN_EMAILS_KEY, ROLE_HELP
 from services.choices import Role
 from services.navigation import SCREENS
+from services.show import literal
 from services.ui import registry
 
 st.title("Người dùng")
@@ -33,7 +34,7 @@ with st.expander("Các quyền", expanded=True):
     )
     if admins := get_admin_emails():
         st.caption(f"Luôn có quyền quản trị (cài đặt {ADMIN_EMAILS_KEY}): "
-                   + ", ".join(sorted(admins)) + ".")
+                   + literal(", ".join(sorted(admins))) + ".")
 
 _ORDER = {role: i for i, role in enumerate(reversed(Role))}
 registry(

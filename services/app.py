@@ -30,8 +30,16 @@ def _leave_pages_directory_mode() -> None:
 
     Streamlit treats an app with a `pages/` folder as an old-style multipage app until the
     first `st.navigation` call of the process. A fresh server whose first visitor opens, say,
-    /members would then run that page without the entry point: wrong menu, and no sign-in or
-    role check. Every page reads the settings first, so this is the one place to catch it.
+    /members would then run that page without the entry point: Streamlit's list of every file
+    in `pages/`, and no sign-in or role check. Every page calls this module before it reads or
+    shows any data, but not always the same function first (/audit and /users ask who is
+    signed in and stop a visitor without a role before reading anything), so every public
+    function here that a page may call first starts with this check: `get_settings` (and so
+    `get_store`, `get_snapshot`, `refresh`), `auth_configured` (and so `current_actor`),
+    `signed_in` and `get_admin_emails`.
+
+    `client.showSidebarNavigation = false` is no fix: it would also hide the app's own menu
+    (Streamlit applies it to every sidebar navigation), and the page would still run unchecked.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -113,6 +121,7 @@ def auth_configured() -> bool:
     (in a `DANVAN_SECRETS` file only) or an incomplete one stops the app rather than letting
     everyone in as that local admin.
     """
+    _leave_pages_directory_mode()
     section = _auth_section()
     if section is None:
         if _app_secrets_have_auth():
@@ -133,12 +142,18 @@ def auth_configured() -> bool:
 
 def signed_in() -> bool:
     """Tell whether the visitor has signed in through the identity provider."""
+    _leave_pages_directory_mode()
     return bool(st.user.get("is_logged_in"))
 
 
-@st.cache_resource(show_spinner=False)
 def get_admin_emails() -> frozenset[str]:
     """Return the `DANVAN_ADMIN_EMAILS` addresses, read once per process."""
+    _leave_pages_directory_mode()
+    return _admin_emails()
+
+
+@st.cache_resource(show_spinner=False)
+def _admin_emails() -> frozenset[str]:
     return admin_emails()
 
 

@@ -11,17 +11,39 @@ import os
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.choices import Role
 from services.config import load_secrets
-from services.schema import ARCHIVED
+from services.schema import (
+    ARCHIVED,
+    AUDIT,
+    CAMPAIGNS,
+    INDICATOR_VALUES,
+    INDICATORS,
+    MEETINGS,
+    MEMBERS,
+    OUTSIDE,
+    REGISTRATIONS,
+    SHEETS,
+    UNITS,
+    USERS,
+    Sheet,
+)
 from services.store.base import StoreError
 from services.text import nfc
 
 
 class PermissionDenied(StoreError):
     """The person's role does not allow this action."""
+
+
+_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+
+
+def allows(role: Role | None, needed: Role) -> bool:
+    """Tell whether a role reaches the needed one (admin ⊃ editor ⊃ viewer; None reaches none)."""
+    return role is not None and _RANK[role] >= _RANK[needed]
 
 
 @dataclass(frozen=True)
@@ -39,11 +61,11 @@ class Actor:
 
     def can_edit(self) -> bool:
         """Tell whether this person may enter and change data."""
-        return self.role in (Role.EDITOR, Role.ADMIN)
+        return allows(self.role, Role.EDITOR)
 
     def can_admin(self) -> bool:
         """Tell whether this person may set up sheets, settings and users."""
-        return self.role == Role.ADMIN
+        return allows(self.role, Role.ADMIN)
 
 
 LOCAL_ADMIN = Actor(email="", name="Người dùng cục bộ (quản trị)", role=Role.ADMIN)
@@ -55,8 +77,8 @@ ROLE_HELP: dict[Role, str] = {
     Role.VIEWER: "Xem bảng điều khiển và xuất dữ liệu. Không thêm, không sửa được gì.",
     Role.EDITOR: "Như quyền Xem, thêm nhập liệu: đăng ký mô hình, lực lượng nòng cốt, dự sinh "
                  "hoạt chi bộ, giá trị chỉ tiêu, danh mục đơn vị và đợt thi đua.",
-    Role.ADMIN: "Như quyền Biên tập, thêm cài đặt: kho dữ liệu, chuẩn bị bảng tính, người dùng "
-                "và nhật ký thay đổi.",
+    Role.ADMIN: "Như quyền Biên tập, thêm cài đặt: kho dữ liệu, chuẩn bị bảng tính, danh mục chỉ "
+                "tiêu Kế hoạch 48, người dùng và nhật ký thay đổi.",
 }
 
 ADMIN_EMAILS_KEY = "DANVAN_ADMIN_EMAILS"
@@ -81,16 +103,90 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied("Chỉ quản trị viên mới làm được việc này.")
 
 
-# Sheets only an admin may change: who has which role, and the trail of changes itself.
-ADMIN_SHEETS = frozenset({"users", "audit"})
+# --- who may read and write which sheet -----------------------------------------------------
+
+
+class Access(NamedTuple):
+    """The least role that may read a sheet, and the least role that may write it."""
+
+    read: Role
+    write: Role
+
+
+_EVERYONE_READS = Access(read=Role.VIEWER, write=Role.EDITOR)
+
+# The one declaration of sheet permissions: the export page offers what a role may read, the
+# services refuse a write the role may not make, whatever page (or none) asked for it. Every
+# sheet of `services.schema.SHEETS` is listed (`check_sheet_access` says which is not); one
+# missing here is neither readable nor writable by anyone.
+SHEET_ACCESS: dict[str, Access] = {
+    UNITS.key: _EVERYONE_READS,
+    CAMPAIGNS.key: _EVERYONE_READS,
+    REGISTRATIONS.key: _EVERYONE_READS,
+    MEMBERS.key: _EVERYONE_READS,
+    MEETINGS.key: _EVERYONE_READS,
+    # The Plan 48 catalogue: everyone reads the targets; only an admin changes the plan itself.
+    INDICATORS.key: Access(read=Role.VIEWER, write=Role.ADMIN),
+    INDICATOR_VALUES.key: _EVERYONE_READS,
+    # Who has which role (e-mail addresses), and the trail of every change.
+    USERS.key: Access(read=Role.ADMIN, write=Role.ADMIN),
+    AUDIT.key: Access(read=Role.ADMIN, write=Role.ADMIN),
+    # Rows people changed in the spreadsheet itself, until an editor marks them reviewed.
+    OUTSIDE.key: Access(read=Role.EDITOR, write=Role.EDITOR),
+}
+
+
+def check_sheet_access(sheets: Mapping[str, Sheet] | None = None,
+                       access: Mapping[str, Access] | None = None) -> list[str]:
+    """Return every mistake in `SHEET_ACCESS`: a sheet left out, an unknown one, a role too low."""
+    sheets = SHEETS if sheets is None else sheets
+    access = SHEET_ACCESS if access is None else access
+    problems = [f"SHEET_ACCESS has no entry for sheet {key!r}" for key in sheets
+                if key not in access]
+    problems += [f"SHEET_ACCESS[{key!r}] names a sheet that is not declared" for key in access
+                 if key not in sheets]
+    problems += [f"SHEET_ACCESS[{key!r}].write {str(a.write)!r} is below its read {str(a.read)!r}"
+                 for key, a in access.items() if not allows(a.write, a.read)]
+    return problems
+
+
+def may_read(role: Role | None, sheet_key: str) -> bool:
+    """Tell whether a role may see (and download) this sheet's rows."""
+    access = SHEET_ACCESS.get(sheet_key)
+    return access is not None and allows(role, access.read)
+
+
+def may_write(role: Role | None, sheet_key: str) -> bool:
+    """Tell whether a role may add, change or archive this sheet's rows."""
+    access = SHEET_ACCESS.get(sheet_key)
+    return access is not None and allows(role, access.write)
+
+
+def readable_sheets(role: Role | None) -> list[str]:
+    """Return the keys of the sheets a role may read, in the schema's order."""
+    return [key for key in SHEETS if may_read(role, key)]
+
+
+def _title(sheet_key: str) -> str:
+    return SHEETS[sheet_key].title if sheet_key in SHEETS else sheet_key
+
+
+def require_sheet_read(actor: Actor, sheet_key: str) -> None:
+    """Refuse to show or export this sheet to someone whose role does not reach it."""
+    if not may_read(actor.role, sheet_key):
+        raise PermissionDenied(f"Tài khoản của bạn không được xem bảng “{_title(sheet_key)}”.")
 
 
 def require_sheet_write(actor: Actor, sheet_key: str) -> None:
     """Refuse a write to this sheet by someone whose role does not reach it."""
-    if sheet_key in ADMIN_SHEETS:
-        require_admin(actor)
-    else:
-        require_editor(actor)
+    if may_write(actor.role, sheet_key):
+        return
+    access = SHEET_ACCESS.get(sheet_key)
+    if access is None:  # fail closed: check_sheet_access names the sheet left out
+        raise PermissionDenied(f"Bảng “{_title(sheet_key)}” chưa được khai báo quyền ghi.")
+    if access.write == Role.EDITOR:
+        require_editor(actor)  # its message says what a view-only account can do
+    raise PermissionDenied(f"Chỉ quản trị viên mới thay đổi được bảng “{_title(sheet_key)}”.")
 
 
 # --- who is who ----------------------------------------------------------------------------

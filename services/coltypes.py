@@ -23,8 +23,12 @@ from services.text import fold, header_key, nfc
 
 # Google Sheets and Excel count days from 30/12/1899.
 SERIAL_EPOCH = date(1899, 12, 30)
-# Serial numbers outside this window are not dates anyone at the office means (1927..2119).
-_SERIAL_MIN, _SERIAL_MAX = 10_000, 80_000
+# Every date the app takes, from a form, a file or the sheet; the form's date widget has the
+# same bounds, so a stored date can always be shown in an edit form.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+# A serial number below this is more likely a year or a count typed into a date cell ("2024" is
+# 16/07/1905) than a date anyone at the office means; 10,000 is 18/05/1927.
+_SERIAL_PLAUSIBLE = 10_000
 LOCALE = "vi_VN"
 
 
@@ -55,10 +59,38 @@ def is_blank(raw: object) -> bool:
 
 
 def quote(raw: object) -> str:
-    """Return a raw value as people will recognise it in a message ("120", not "120.0")."""
+    """Return a raw value as people will recognise it in a message ("120", not "120.0").
+
+    A control or direction character is shown by its code ("[U+202E]"): printed as it is, it
+    would be invisible or reorder the message around it.
+    """
     if isinstance(raw, float) and math.isfinite(raw):
         return f'"{int(raw)}"' if raw.is_integer() else f'"{format_number(raw, 3)}"'
-    return f'"{raw}"' if not isinstance(raw, str) else f'"{nfc(raw)}"'
+    text = nfc(raw) if isinstance(raw, str) else str(raw)
+    return f'"{_FORBIDDEN.sub(lambda m: f"[U+{ord(m[0]):04X}]", text)}"'
+
+
+# --- characters ----------------------------------------------------------------------------
+
+# C0 controls other than tab, line feed and carriage return (those are whitespace: a line of
+# text turns them into a space, a long text keeps its line breaks), DEL and the C1 controls:
+# no one types them, they come from broken exports and can break programs that read the sheet.
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Bidirectional embeddings, overrides and isolates make a cell read differently from what it
+# holds ("Trojan Source"): a name could show as another.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN = re.compile(f"[{_CONTROL}{_BIDI}]")
+
+
+def check_characters(text: str) -> None:
+    """Refuse control characters and direction overrides, saying which and where."""
+    found = _FORBIDDEN.search(text)
+    if found is None:
+        return
+    char = found[0]
+    kind = "ký tự đổi chiều văn bản" if re.match(f"[{_BIDI}]", char) else "ký tự điều khiển"
+    raise CellError(f"có {kind} không được phép (U+{ord(char):04X}) ở vị trí thứ "
+                    f"{found.start() + 1}; hãy xoá ký tự đó rồi nhập lại")
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -108,11 +140,17 @@ _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 
 
 def parse_date(raw: object) -> date:
-    """Parse a date: dd/mm/yyyy, d/m/yyyy, ISO yyyy-mm-dd or a spreadsheet serial number."""
+    """Parse a date: dd/mm/yyyy, d/m/yyyy, ISO yyyy-mm-dd or a spreadsheet serial number.
+
+    Only dates from DATE_MIN to DATE_MAX are taken; "0024-01-01" is year 24, never 2024.
+    """
     if isinstance(raw, datetime):
-        return raw.astimezone(VN_TZ).date() if raw.tzinfo else raw.date()
+        try:
+            return _in_range(raw.astimezone(VN_TZ).date() if raw.tzinfo else raw.date())
+        except OverflowError:  # year 9999 in another time zone
+            raise _out_of_range(raw.year) from None
     if isinstance(raw, date):
-        return raw
+        return _in_range(raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return _from_serial(float(raw))
     text = nfc(str(raw))
@@ -120,11 +158,14 @@ def parse_date(raw: object) -> date:
         return _from_serial(float(text))
     if m := _DMY.match(text):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
-        year += 2000 if year < 100 else 0
+        if len(m[3]) == 2:
+            year += 2000  # "7/4/24"; a four-digit "0024" stays year 24 and is refused below
     elif m := _YMD.match(text):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     else:
         raise CellError("không phải ngày hợp lệ (nhập theo dạng ngày/tháng/năm, ví dụ 07/04/2024)")
+    if not DATE_MIN.year <= year <= DATE_MAX.year:
+        raise _out_of_range(year)
     try:
         return date(year, month, day)
     except ValueError:
@@ -132,9 +173,29 @@ def parse_date(raw: object) -> date:
         raise CellError("không phải ngày có thật trên lịch") from None
 
 
+def _out_of_range(year: int) -> CellError:
+    side = f"trước năm {DATE_MIN.year}" if year < DATE_MIN.year else f"sau năm {DATE_MAX.year}"
+    return CellError(f"là ngày của năm {year}, {side}: ngoài khoảng cho phép")
+
+
+def _in_range(value: date) -> date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise _out_of_range(value.year)
+    return value
+
+
 def _from_serial(serial: float) -> date:
-    if not _SERIAL_MIN <= serial <= _SERIAL_MAX:
+    """Return the date of a spreadsheet serial number (days since 30/12/1899)."""
+    if not math.isfinite(serial):
         raise CellError("không phải ngày hợp lệ (nhập theo dạng ngày/tháng/năm, ví dụ 07/04/2024)")
+    if serial < to_serial(DATE_MIN):
+        raise CellError(f"là số ngày của một ngày trước năm {DATE_MIN.year}: ngoài khoảng cho "
+                        "phép")
+    if serial >= to_serial(DATE_MAX) + 1:
+        raise CellError(f"là số ngày của một ngày sau năm {DATE_MAX.year}: ngoài khoảng cho "
+                        "phép")
+    if serial < _SERIAL_PLAUSIBLE:
+        raise CellError("là một số, không phải ngày (nếu là năm, hãy nhập đủ ngày/tháng/năm)")
     return SERIAL_EPOCH + timedelta(days=int(serial))
 
 
@@ -174,6 +235,8 @@ class ColumnType:
         """Return the canonical value of a non-blank raw cell, or raise `CellError`."""
         # A number cell holding a code such as 12 comes back as 12.0: keep it as "12".
         whole = isinstance(raw, float) and raw.is_integer()
+        if not whole:
+            check_characters(str(raw))  # before nfc, which would turn some into spaces
         text = str(int(raw)) if whole else nfc(str(raw))
         if len(text) > self.max_length:
             raise CellError(f"dài quá {self.max_length} ký tự")
@@ -215,8 +278,10 @@ class LongText(ColumnType):
     max_length: int = 5000
 
     def parse(self, raw: object) -> str:
-        """Keep line breaks, normalise each line."""
-        lines = [nfc(line) for line in str(raw).replace("\r\n", "\n").split("\n")]
+        """Keep line breaks (CR LF and a lone CR become LF), normalise each line."""
+        text = str(raw)
+        check_characters(text)
+        lines = [nfc(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
         text = "\n".join(lines).strip()
         if len(text) > self.max_length:
             raise CellError(f"dài quá {self.max_length} ký tự")
@@ -269,6 +334,7 @@ class Email(ColumnType):
 
     def parse(self, raw: object) -> str:
         """Accept one address."""
+        check_characters(str(raw))
         text = nfc(str(raw)).lower()
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
             raise CellError("không phải địa chỉ email hợp lệ")
@@ -381,7 +447,8 @@ class Date(ColumnType):
 
     def allowed(self) -> str:
         """Describe a date."""
-        return "ngày theo dạng ngày/tháng/năm, ví dụ 07/04/2024"
+        return (f"ngày theo dạng ngày/tháng/năm, từ {format_date_vn(DATE_MIN)} đến "
+                f"{format_date_vn(DATE_MAX)}, ví dụ 07/04/2024")
 
     def to_cell(self, value: Any) -> Any:
         """Write a serial number: with the column's date format the sheet shows a real date."""

@@ -2,7 +2,10 @@
 
 CSV is for Excel users and for programs alike: UTF-8 with a BOM (or Excel breaks the
 diacritics), CRLF line endings, the schema's Vietnamese headers, and machine-readable values
-(ISO dates "2024-04-07", "." decimals, yes/no as TRUE/FALSE, numbers unformatted).
+(ISO dates "2024-04-07", "." decimals, yes/no as TRUE/FALSE, numbers unformatted). Every cell
+is quoted: where Windows' list separator is ";" (as on Vietnamese Windows) Excel splits cells
+at an unquoted ";", which the csv module's minimal quoting leaves bare. `write_csv` is the
+app's only CSV writer; every download goes through it.
 
 TRUE/FALSE rather than "Có"/"Không": it is what the Excel workbook holds (real booleans), what
 Google Sheets' checkboxes write, and what the import (`Bool.parse`) reads back, in any locale.
@@ -150,13 +153,29 @@ def csv_text(value: Any) -> str:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _write_csv(header: Sequence[str], rows: Iterable[Iterable[str]]) -> bytes:
-    """Return header and rows as UTF-8-with-BOM CSV with CRLF line endings."""
+class ExcelCsv(csv.Dialect):
+    """The app's CSV: what Excel opens right whatever the list separator of its Windows."""
+
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True
+    skipinitialspace = False
+    lineterminator = "\r\n"
+    # QUOTE_MINIMAL would leave "Tổ 1; Tổ 2" bare: two cells where the list separator is ";".
+    quoting = csv.QUOTE_ALL
+
+
+def write_csv(header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> bytes:
+    """Return a header and rows of values as CSV for Excel; the app's only CSV writer.
+
+    UTF-8 with a BOM, CRLF line endings, every cell quoted, each value written by `csv_text`
+    (ISO dates, "." decimals, TRUE/FALSE, formula-looking text neutralised).
+    """
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(buffer, dialect=ExcelCsv)
     writer.writerow([csv_text(h) for h in header])
-    writer.writerows(rows)
+    writer.writerows([csv_text(v) for v in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -166,8 +185,8 @@ def csv_bytes(sheet: Sheet | str, records: Iterable[Mapping[str, Any]],
     sheet = _sheet(sheet)
     chosen = [sheet.column(k) for k in (sheet.keys if columns is None else columns)]
     exporters = [(c.key, c.type.to_export) for c in chosen]
-    rows = ([csv_text(export(r.get(key))) for key, export in exporters] for r in records)
-    return _write_csv([c.header for c in chosen], rows)
+    rows = ([export(r.get(key)) for key, export in exporters] for r in records)
+    return write_csv([c.header for c in chosen], rows)
 
 
 def frame_csv_bytes(df: pd.DataFrame) -> bytes:
@@ -177,8 +196,7 @@ def frame_csv_bytes(df: pd.DataFrame) -> bytes:
     ("53,8"), which is exported as it is. For records of a sheet, `csv_bytes` with `columns`
     is the better choice: each column type then decides its export form.
     """
-    rows = ([csv_text(v) for v in row] for row in df.itertuples(index=False, name=None))
-    return _write_csv([str(c) for c in df.columns], rows)
+    return write_csv([str(c) for c in df.columns], df.itertuples(index=False, name=None))
 
 
 # --- Excel: a small streaming SpreadsheetML writer -----------------------------------------

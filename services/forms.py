@@ -16,6 +16,7 @@ import streamlit as st
 from services.coltypes import Choice, Ref, Widget
 from services.records import new_record_id
 from services.schema import Column, Record, Sheet
+from services.show import literal
 from services.text import natural_key
 from services.validation import Snapshot
 
@@ -141,11 +142,13 @@ def show_problems(messages: Sequence[str], *, error: str | None = None,
     """Show why a save did not happen: the cells to fix, and the store's answer; input kept.
 
     `messages` may end with `error` (a result's `messages()`); it is shown on its own, since
-    "sửa các ô sau" would send people looking for a typing mistake that is not there.
+    "sửa các ô sau" would send people looking for a typing mistake that is not there. The
+    messages quote what was typed, so they are shown as plain text.
     """
     cells = [m for m in messages if m != error]
     if cells:
         st.error(title + " Hãy sửa các ô sau rồi bấm lưu lại:\n\n"
-                 + "\n".join(f"- {m}" for m in cells) + (f"\n\n{error}" if error else ""))
+                 + "\n".join(f"- {literal(m)}" for m in cells)
+                 + (f"\n\n{literal(error)}" if error else ""))
     elif error:
-        st.error(f"{title} {error}")
+        st.error(f"{title} {literal(error)}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -10,14 +11,48 @@ import streamlit as st
 
 from services.coltypes import Date, Widget
 from services.schema import ID, Record, Sheet
-from services.text import matches, name_sort_key
+from services.text import MAX_QUERY_LENGTH as MAX_QUERY_LENGTH  # pages cap the search box
+from services.text import fold, name_sort_key, query_words
+
+# Folded texts kept between reruns: a 100× ward's largest sheet, with room for a second snapshot.
+_FOLDED_CACHE = 100_000
 
 
 def search(records: Sequence[Record], query: str, keys: Sequence[str]) -> list[Record]:
-    """Keep the records whose given columns contain every word of the query, accents aside."""
-    if not query.strip():
+    """Keep the records whose given columns contain every word of the query, accents aside.
+
+    Only the first MAX_QUERY_LENGTH characters of the query count. The query is folded once
+    per search and a record's text once per distinct content (snapshots are never changed in
+    place), not once per record and keystroke.
+    """
+    words = query_words(query)
+    if not words:
         return list(records)
-    return [r for r in records if matches(query, *(r.get(k) for k in keys))]
+    kept = []
+    for record in records:
+        haystack = _haystack(tuple(record.get(k) for k in keys))
+        if all(word in haystack for word in words):
+            kept.append(record)
+    return kept
+
+
+def _haystack(values: tuple[Any, ...]) -> str:
+    """Return the folded text of a record's searched values."""
+    try:
+        return _folded(values)
+    except TypeError:  # an unhashable value (never in a snapshot): fold without the cache
+        return _fold_values(values)
+
+
+@lru_cache(maxsize=_FOLDED_CACHE)
+def _folded(values: tuple[Hashable, ...]) -> str:
+    # Keyed by the values themselves, so an equal record of the next snapshot hits the cache
+    # and a changed one cannot read a stale text.
+    return _fold_values(values)
+
+
+def _fold_values(values: tuple[Any, ...]) -> str:
+    return fold(" ".join(str(v) for v in values if v is not None))
 
 
 def sort_by_name(records: Sequence[Record], key: str) -> list[Record]:

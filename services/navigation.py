@@ -1,12 +1,15 @@
-"""Which screens exist, under which heading, and the least role that may open each."""
+"""Which screens exist, under which heading, and the least role that may open each.
+
+Roles rank as `services.auth.allows` says; which role may read and write each sheet is declared
+there too (`SHEET_ACCESS`), beside the other permission checks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.auth import allows
 from services.choices import Role
-
-_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,6 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages/users.py", "Người dùng", ":material/manage_accounts:", "Quản trị", Role.ADMIN),
     Screen("pages/audit.py", "Nhật ký thay đổi", ":material/history:", "Quản trị", Role.ADMIN),
 )
-
-
-def allows(role: Role | None, needed: Role) -> bool:
-    """Tell whether a role reaches the needed one (admin ⊃ editor ⊃ viewer)."""
-    return role is not None and _RANK[role] >= _RANK[needed]
 
 
 def screens_for(role: Role | None) -> dict[str, list[Screen]]:

@@ -12,6 +12,7 @@ from services.app import current_actor, get_snapshot, get_store, refresh
 from services.forms import form_record_id, record_form, reset_form, show_problems
 from services.listing import find, pick_record, search
 from services.schema import ARCHIVED, ID, SHEETS, Record
+from services.show import literal
 from services.store.base import StoreError
 from services.validation import Snapshot
 
@@ -20,14 +21,14 @@ CHECK_LABEL = "Kiểm tra đã lưu chưa"
 
 
 def flash(message: str) -> None:
-    """Keep a success message across the rerun that follows a save."""
+    """Keep a success message across the rerun that follows a save (plain text, not Markdown)."""
     st.session_state["flash"] = message
 
 
 def show_flash() -> None:
     """Show (once) the message kept by `flash`."""
     if message := st.session_state.pop("flash", None):
-        st.success(message, icon=":material/check_circle:")
+        st.success(literal(message), icon=":material/check_circle:")
 
 
 # --- a save whose answer was lost ----------------------------------------------------------
@@ -87,13 +88,13 @@ def show_unknown(form_key: str, submit_label: str, on_saved: Callable[[], None])
     if verdict := st.session_state.pop(_verdict_key(form_key), None):
         known, message = verdict
         if known:
-            st.info(message, icon=":material/info:")
+            st.info(literal(message), icon=":material/info:")
         else:
-            st.error(message)
+            st.error(literal(message))
     pending = st.session_state.get(_unknown_key(form_key))
     if pending is None:
         return
-    st.warning(pending[0], icon=":material/cloud_sync:")
+    st.warning(literal(pending[0]), icon=":material/cloud_sync:")
     st.button(CHECK_LABEL, key=f"{form_key}::check", on_click=_check_saved,
               args=(form_key, submit_label, on_saved),
               help="Đọc lại bảng tính để biết lần lưu vừa rồi đã được ghi hay chưa.")
@@ -107,7 +108,7 @@ def show_failure(result: saving.SaveResult, key: str, submit_label: str) -> None
     nothing.
     """
     if result.unknown:
-        st.warning(result.error or "", icon=":material/cloud_sync:")
+        st.warning(literal(result.error), icon=":material/cloud_sync:")
         st.caption("Bấm “Tải lại dữ liệu mới nhất” để đọc lại bản ghi; nếu thay đổi chưa có, "
                    f"bấm “{submit_label}” lần nữa (bấm lại khi đã có cũng không ghi thêm gì).")
         st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
@@ -188,9 +189,9 @@ def edit_form(sheet_key: str, snapshot: Snapshot, record: Record, form_key: str,
 def _write_failed(result: saving.SaveResult, fallback: str) -> None:
     """Say why an archive or a restore did not happen (a lost answer is not an error)."""
     if result.unknown:
-        st.warning(result.error or fallback, icon=":material/cloud_sync:")
+        st.warning(literal(result.error or fallback), icon=":material/cloud_sync:")
     else:
-        st.error(result.error or "\n".join(result.messages()) or fallback)
+        st.error(literal(result.error or "\n".join(result.messages()) or fallback))
 
 
 def archive_button(sheet_key: str, record: Record, key: str) -> None:

@@ -224,3 +224,69 @@ def test_editor_through_the_same_call_does_write(store: SqlStore) -> None:
     audit = store.read_sheet("audit").records
     assert any(a["record_id"] == result.record[ID] and a["actor"] == EDITOR.email
                for a in audit)
+
+
+# --- the Plan 48 catalogue is the admins' (pages offer it to them only; so do the services) ---
+
+
+@pytest.fixture
+def nothing_written(store: SqlStore):
+    """Check, after the test's call, that neither the sheets nor the audit trail changed."""
+    before, audit = store.read(), store.read_sheet("audit").records
+    yield store
+    assert store.read() == before, "a refused write changed the store"
+    assert store.read_sheet("audit").records == audit, "a refused write left an audit row"
+
+
+def _indicator(store: SqlStore) -> dict[str, object]:
+    return store.snapshot()["indicators"].active()[0]
+
+
+def _new_indicator(store: SqlStore) -> dict[str, object]:
+    """Return a valid new indicator: an existing one under a code not taken."""
+    return {k: v for k, v in _indicator(store).items() if k not in (ID, "_row")} | {
+        "code": "9.9.9"}
+
+
+def test_new_indicator_is_valid_so_only_the_role_can_stop_an_editor(store: SqlStore) -> None:
+    result = saving.create(store, store.snapshot(), "indicators", _new_indicator(store), ADMIN)
+    assert result.ok, result.messages()
+    assert store.find("indicators", result.record[ID])["code"] == "9.9.9"
+
+
+def test_editor_calling_records_create_on_the_indicators_is_refused(
+        nothing_written: SqlStore) -> None:
+    values = _new_indicator(nothing_written)
+    with pytest.raises(PermissionDenied, match="Chỉ quản trị viên"):
+        saving.create(nothing_written, nothing_written.snapshot(), "indicators", values, EDITOR)
+
+
+def test_editor_calling_records_edit_on_the_indicators_is_refused(
+        nothing_written: SqlStore) -> None:
+    indicator = _indicator(nothing_written)
+    with pytest.raises(PermissionDenied, match="Chỉ quản trị viên"):
+        saving.edit(nothing_written, nothing_written.snapshot(), "indicators", indicator[ID],
+                    {"target_text": "100%"}, indicator, EDITOR)
+
+
+def test_editor_calling_records_archive_on_the_indicators_is_refused(
+        nothing_written: SqlStore) -> None:
+    indicator = _indicator(nothing_written)
+    with pytest.raises(PermissionDenied, match="Chỉ quản trị viên"):
+        saving.archive(nothing_written, "indicators", indicator[ID], indicator, EDITOR)
+
+
+def test_admin_edits_the_indicator_catalogue(store: SqlStore) -> None:
+    indicator = _indicator(store)
+    result = saving.edit(store, store.snapshot(), "indicators", indicator[ID],
+                         {"target_text": "100%"}, indicator, ADMIN)
+    assert result.ok, result.messages()
+    assert store.find("indicators", indicator[ID])["target_text"] == "100%"
+
+
+def test_editor_still_enters_indicator_values(store: SqlStore) -> None:
+    snapshot = store.snapshot()
+    values = {"indicator": "2.1.5", "year": today().year, "unit": None, "value": 54.0,
+              "note": "Số liệu của UBND"}
+    result = progress.save_value(store, snapshot, values, EDITOR)
+    assert result.ok, result.messages()

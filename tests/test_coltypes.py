@@ -10,18 +10,25 @@ import pytest
 from services.choices import Field
 from services.clock import VN_TZ
 from services.coltypes import (
+    DATE_MAX,
+    DATE_MIN,
     Bool,
     CellError,
     Choice,
+    ColumnType,
     Date,
+    Email,
     Integer,
+    LongText,
     Number,
     Phone,
+    Ref,
     Text,
     Timestamp,
     Year,
     format_number,
     parse_number,
+    quote,
 )
 
 
@@ -157,3 +164,85 @@ def test_timestamp_round_trips_with_vietnam_offset() -> None:
     cell = Timestamp().to_cell(moment)
     assert cell == "2024-04-07T08:30:00+07:00"
     assert Timestamp().parse(cell) == moment
+
+
+# --- dates before 1900 or after 2100: what the form's date widget cannot show --------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("0024-01-01", "là ngày của năm 24, trước năm 1900"),
+        ("01/01/0024", "là ngày của năm 24, trước năm 1900"),  # never read as 2024
+        ("31/12/1899", "là ngày của năm 1899, trước năm 1900"),
+        ("1899-12-31", "là ngày của năm 1899, trước năm 1900"),
+        ("01/01/2101", "là ngày của năm 2101, sau năm 2100"),
+        ("9999-12-31", "là ngày của năm 9999, sau năm 2100"),
+        (date(24, 1, 1), "là ngày của năm 24, trước năm 1900"),
+        (datetime(1899, 12, 31, 12, 0), "là ngày của năm 1899, trước năm 1900"),
+        (1, "là số ngày của một ngày trước năm 1900"),  # 31/12/1899 as Sheets counts
+        (-5, "là số ngày của một ngày trước năm 1900"),
+        (-5.5, "là số ngày của một ngày trước năm 1900"),
+        ("0", "là số ngày của một ngày trước năm 1900"),
+        (73_416, "là số ngày của một ngày sau năm 2100"),  # 01/01/2101
+        (2024, "là một số, không phải ngày"),  # a year typed into a date cell
+    ],
+    ids=repr,
+)
+def test_dates_outside_1900_to_2100_are_refused_saying_which_year(raw: object,
+                                                                   says: str) -> None:
+    with pytest.raises(CellError, match=says):
+        Date().parse(raw)
+
+
+def test_first_and_last_dates_allowed_are_01_01_1900_and_31_12_2100() -> None:
+    # The bounds of the form's date widget (services/forms.py): a date taken from a file or
+    # the sheet can always be shown in an edit form.
+    assert (date(1900, 1, 1), date(2100, 12, 31)) == (DATE_MIN, DATE_MAX)
+    assert Date().parse("01/01/1900") == DATE_MIN
+    assert Date().parse("31/12/2100") == DATE_MAX
+    assert Date().parse(73_415) == DATE_MAX
+    assert "từ 01/01/1900 đến 31/12/2100" in Date().allowed()
+
+
+def test_two_digit_year_is_this_century_but_four_digits_are_taken_as_written() -> None:
+    assert Date().parse("7/4/24") == date(2024, 4, 7)
+    assert Date().parse("7/4/2024") == date(2024, 4, 7)
+    with pytest.raises(CellError):
+        Date().parse("7/4/0024")
+
+
+# --- characters that are not text ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("Nguyễn\x00Văn", "ký tự điều khiển không được phép \\(U\\+0000\\) ở vị trí thứ 7"),
+        ("\x1fTổ 5", "ký tự điều khiển không được phép \\(U\\+001F\\) ở vị trí thứ 1"),
+        ("a\x0bb", "U\\+000B"),  # vertical tab
+        ("a\x7fb", "U\\+007F"),
+        ("a\x85b", "U\\+0085"),  # C1
+        ("Lê Văn \u202eTám", "ký tự đổi chiều văn bản không được phép \\(U\\+202E\\)"),
+        ("\u202aA", "U\\+202A"),
+        ("\u2066A\u2069", "ký tự đổi chiều văn bản không được phép \\(U\\+2066\\)"),
+        ("\u2069", "U\\+2069"),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("kind", [Text(), LongText(), Ref(sheet="units"), Email()],
+                         ids=lambda k: type(k).__name__)
+def test_control_and_direction_characters_are_refused(kind: ColumnType, raw: str,
+                                                      says: str) -> None:
+    with pytest.raises(CellError, match=says):
+        kind.parse(raw + ("@x.vn" if isinstance(kind, Email) else ""))
+
+
+def test_tabs_and_line_breaks_are_whitespace_not_control_characters() -> None:
+    assert Text().parse("Nguyễn\tVăn\r\nNho") == "Nguyễn Văn Nho"
+    assert LongText().parse("Dòng 1\r\nDòng 2\rDòng\t3") == "Dòng 1\nDòng 2\nDòng 3"
+    assert Text().parse("Tổ 5 \u200e") == "Tổ 5 \u200e"  # a direction mark overrides nothing
+
+
+def test_a_refused_character_is_shown_by_its_code_in_the_message() -> None:
+    assert quote("Lê\u202eTám\x00") == '"Lê[U+202E]Tám[U+0000]"'

@@ -228,6 +228,36 @@ def test_frame_csv_of_an_empty_frame_is_its_header_only() -> None:
     assert rows == [["Họ và tên", "Ngày dự"]]
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+@pytest.mark.parametrize("text", ["Tổ 1; Tổ 2", "a,b", 'nói "có"', "dòng 1\r\ndòng 2", "x\ny"])
+def test_csv_text_with_a_separator_quote_or_line_break_is_always_quoted(text: str) -> None:
+    # Where Windows' list separator is ";" (Vietnamese Windows) Excel splits an unquoted ";".
+    data = export.csv_bytes("members", [_member(note=text)])
+    outside_quotes = _QUOTED.sub("", data[len(BOM):].decode("utf-8"))
+    assert ";" not in outside_quotes and '"' not in outside_quotes
+    assert outside_quotes.count("\n") == 2  # only the two line ends
+    header, row = _parse(data)
+    assert row[header.index("Ghi chú")] == text
+
+
+def test_every_csv_cell_is_quoted() -> None:
+    data = export.frame_csv_bytes(pd.DataFrame({"Tổ": ["Tổ 1; Tổ 2", ""], "Số": [1, 2.5]}))
+    assert data[len(BOM):].decode("utf-8").split("\r\n") == [
+        '"Tổ","Số"', '"Tổ 1; Tổ 2","1"', '"","2.5"', ""]
+
+
+def test_export_owns_the_only_csv_writer() -> None:
+    # One CSV writer for every download: BOM, quoting and neutralising cannot be forgotten.
+    root = Path(__file__).resolve().parents[1]
+    writers = re.compile(r"csv\.writer\(|DictWriter|\.to_csv\(")
+    found = [str(path.relative_to(root))
+             for folder in ("services", "pages") for path in sorted((root / folder).rglob("*.py"))
+             if path.name != "__init__.py" and writers.search(path.read_text(encoding="utf-8"))]
+    assert found == ["services/export.py"]
+
+
 # --- file names ----------------------------------------------------------------------------
 
 

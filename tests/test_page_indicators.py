@@ -13,6 +13,7 @@ from services.schema import ID
 from services.store.base import WRITE_UNKNOWN, WriteUnknown
 from services.store.sql import SqlStore
 from tests.conftest import click, open_page
+from tests.rendered import rendered
 
 FORM = "indicator-values-add"
 VALUE, NOTE = f"{FORM}::0::value", f"{FORM}::0::note"
@@ -46,7 +47,7 @@ def _choose(at: AppTest, code: str, year: int) -> AppTest:
 
 
 def _errors(at: AppTest) -> str:
-    return " ".join(e.value for e in at.error)
+    return " ".join(rendered(e.value) for e in at.error)
 
 
 def test_progress_tab_shows_the_last_completed_year_with_statuses(app: AppTest,
@@ -66,7 +67,7 @@ def test_valid_value_is_saved_and_appears_in_the_list_and_the_store(app: AppTest
     app.text_input(key=VALUE).input("54,6")
     click(app, "Lưu số liệu")
     assert not app.error
-    assert "Đã lưu số liệu chỉ tiêu 2.1.5" in app.success[0].value
+    assert "Đã lưu số liệu chỉ tiêu 2.1.5" in rendered(app.success[0].value)
     [saved] = _values(app_env, "2.1.5", year)
     assert saved["value"] == 54.6
     listed = [r for frame in app.dataframe if "Giá trị" in frame.value.columns
@@ -102,7 +103,8 @@ def test_derived_indicator_has_no_entry_form(app: AppTest) -> None:
     app.selectbox(key="indicator-entry-indicator").select("2.1.1").run()
     assert not app.exception
     assert VALUE not in {t.key for t in app.text_input}
-    assert any("tự tính" in i.value and "không nhập tay" in i.value for i in app.info)
+    assert any("tự tính" in rendered(i.value) and "không nhập tay" in rendered(i.value)
+               for i in app.info)
 
 
 def test_per_group_indicator_asks_for_the_group(app: AppTest, app_env: Path, year: int) -> None:
@@ -120,7 +122,7 @@ def test_per_group_indicator_asks_for_the_group(app: AppTest, app_env: Path, yea
 def test_value_already_there_is_updated_not_duplicated(app: AppTest, app_env: Path,
                                                        year: int) -> None:
     _choose(app, "2.1.5", year - 1)
-    assert any("Lưu sẽ cập nhật" in w.value for w in app.warning)
+    assert any("Lưu sẽ cập nhật" in rendered(w.value) for w in app.warning)
     app.text_input(key=VALUE).input("53,9")
     click(app, "Lưu số liệu")
     assert not app.error
@@ -160,7 +162,7 @@ def test_list_is_searchable_without_accents_and_an_edit_follows_the_same_rules(
     assert _values(app_env, "2.1.5", year - 1)[0]["value"] == 53.8
     app.text_area(key=note_key).input("Báo cáo điều chỉnh của UBND")
     click(app, "Lưu thay đổi")
-    assert not app.error and "Đã lưu thay đổi" in app.success[0].value
+    assert not app.error and "Đã lưu thay đổi" in rendered(app.success[0].value)
     assert _values(app_env, "2.1.5", year - 1)[0]["value"] == 80
 
 
@@ -180,12 +182,12 @@ def test_value_whose_answer_was_lost_is_found_after_a_reload_and_not_entered_twi
     _choose(app, "2.1.5", year)
     app.text_input(key=VALUE).input("54,6")
     click(app, "Lưu số liệu")
-    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
+    assert "có thể đã lưu" in " ".join(rendered(w.value) for w in app.warning)
     assert "Hãy sửa" not in _errors(app)
     assert app.text_input(key=VALUE).value == "54,6"
     click(app, "Tải lại dữ liệu mới nhất")
-    assert any("Đã có số liệu năm" in w.value for w in app.warning)
+    assert any("Đã có số liệu năm" in rendered(w.value) for w in app.warning)
     click(app, "Lưu số liệu")
-    assert "Đã lưu số liệu chỉ tiêu 2.1.5" in app.success[0].value
+    assert "Đã lưu số liệu chỉ tiêu 2.1.5" in rendered(app.success[0].value)
     [saved] = _values(app_env, "2.1.5", year)
     assert saved["value"] == 54.6

@@ -13,6 +13,7 @@ from services.clock import today
 from services.schema import ID
 from services.store.sql import SqlStore
 from tests.conftest import click, open_page
+from tests.rendered import rendered
 
 ADD = "meetings-add::0::"
 TDP5 = "Chi bộ Tổ dân phố 5"
@@ -57,7 +58,7 @@ def test_valid_attendance_is_saved_with_due_date_and_listed(app: AppTest,
     fill(app, "Hoàng Thị Kiểm Tra", AttendeeLevel.CAP_HUYEN, TDP5, meeting,
          meeting + timedelta(days=4))
     click(app, "Lưu")
-    message = " ".join(s.value for s in app.success)
+    message = " ".join(rendered(s.value) for s in app.success)
     assert "Đã lưu" in message
     assert f"15/05/{meeting.year}" in message and "Trễ hạn 1 ngày" in message
     [saved] = [r for r in stored(app_env) if r["attendee"] == "Hoàng Thị Kiểm Tra"]
@@ -86,7 +87,7 @@ def test_invalid_attendance_names_the_field_saves_nothing_keeps_input(
     else:
         fill(app, "Hoàng Thị Kiểm Tra", AttendeeLevel.DANG_VIEN_XA, TDP5, meeting, home=TDP5)
     click(app, "Lưu")
-    errors = " ".join(e.value for e in app.error)
+    errors = " ".join(rendered(e.value) for e in app.error)
     assert f"{field}:" in errors
     assert not app.success
     assert len(stored(app_env)) == before
@@ -103,7 +104,7 @@ def test_report_date_entered_later_through_the_edit_form(app: AppTest, app_env: 
     key = f"meetings-edit-{record[ID]}::0::report_date"
     app.date_input(key=key).set_value(record["meeting_date"] + timedelta(days=3))
     click(app, "Lưu thay đổi")
-    assert any("Đã lưu thay đổi" in s.value for s in app.success)
+    assert any("Đã lưu thay đổi" in rendered(s.value) for s in app.success)
     [now] = [r for r in stored(app_env) if r[ID] == record[ID]]
     assert now["report_date"] == record["meeting_date"] + timedelta(days=3)
 
@@ -118,7 +119,7 @@ def test_edit_of_a_record_changed_meanwhile_is_refused(app: AppTest, app_env: Pa
     key = f"meetings-edit-{record[ID]}::0::report_date"
     app.date_input(key=key).set_value(record["meeting_date"] + timedelta(days=1))
     click(app, "Lưu thay đổi")
-    errors = " ".join(e.value for e in app.error)
+    errors = " ".join(rendered(e.value) for e in app.error)
     assert "đã được người khác sửa" in errors
     [now] = [r for r in stored(app_env) if r[ID] == record[ID]]
     assert now["note"] == "Sửa bởi người khác"

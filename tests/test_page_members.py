@@ -17,11 +17,17 @@ from services.store.sql import SqlStore
 from services.text import fold
 from services.validation import ROW
 from tests.conftest import click, open_page
+from tests.rendered import rendered
 
 
 @pytest.fixture
 def app(app_env: Path) -> AppTest:
     return open_page("pages/members.py")
+
+
+def _said(elements: Any) -> str:
+    """Return the messages of these elements as people read them."""
+    return " ".join(rendered(e.value) for e in elements)
 
 
 def _store(app_env: Path) -> SqlStore:
@@ -34,7 +40,7 @@ def test_valid_member_is_saved_and_appears_in_the_list(app: AppTest, app_env: Pa
     app.selectbox(key="members-add::0::tdp").select("Tổ dân phố 8")
     app.text_input(key="members-add::0::phone").input("0912 345 678")
     click(app, "Lưu")
-    assert any("Đã thêm Mai Thị Thơm vào danh sách Tổ dân phố 8" in s.value for s in app.success)
+    assert "Đã thêm Mai Thị Thơm vào danh sách Tổ dân phố 8" in _said(app.success)
     saved = [m for m in _store(app_env).snapshot()["members"].records
              if m["full_name"] == "Mai Thị Thơm"]
     assert len(saved) == 1
@@ -52,7 +58,7 @@ def test_member_without_group_and_with_bad_phone_names_both_fields_and_saves_not
     app.text_input(key="members-add::0::full_name").input("Mai Thị Thơm")
     app.text_input(key="members-add::0::phone").input("12345")
     click(app, "Lưu")
-    errors = " ".join(e.value for e in app.error)
+    errors = " ".join(rendered(e.value) for e in app.error)
     assert "Tổ dân phố: bắt buộc, chưa điền" in errors
     assert "Số điện thoại" in errors and "không phải số điện thoại hợp lệ" in errors
     assert app.text_input(key="members-add::0::full_name").value == "Mai Thị Thơm"
@@ -79,7 +85,7 @@ def test_edit_of_a_member_changed_meanwhile_is_refused(app: AppTest, app_env: Pa
                  {k: v for k, v in target.items() if k != ROW}, "nguoi-khac@phuong.vn")
     app.text_input(key=role_key).input("Tổ viên tổ hòa giải")
     click(app, "Lưu thay đổi")
-    errors = " ".join(e.value for e in app.error)
+    errors = " ".join(rendered(e.value) for e in app.error)
     assert "đã được người khác sửa" in errors and "Số điện thoại" in errors
     assert app.text_input(key=role_key).value == "Tổ viên tổ hòa giải"  # input kept
     now = _store(app_env).snapshot()["members"].by_id[target[ID]]
@@ -99,7 +105,7 @@ def test_archiving_needs_a_confirmation(app: AppTest, app_env: Path) -> None:
 def test_coverage_tab_names_the_group_without_members(app: AppTest, app_env: Path) -> None:
     gaps = roster.coverage(_store(app_env).snapshot()).without_list
     assert gaps  # the demo ward leaves one group without a list
-    warnings = " ".join(w.value for w in app.warning)
+    warnings = " ".join(rendered(w.value) for w in app.warning)
     assert "chưa có danh sách" in warnings
     for name in gaps:
         assert name in warnings
@@ -120,7 +126,7 @@ def test_approving_a_groups_list_updates_every_proposed_member(app: AppTest,
 
 
 def test_import_tab_offers_the_template_when_no_file_is_chosen(app: AppTest) -> None:
-    assert any("tải tệp mẫu" in i.value for i in app.info)
+    assert any("tải tệp mẫu" in rendered(i.value) for i in app.info)
 
 
 def test_import_saves_the_preselected_rows_in_one_go_and_says_so(
@@ -146,17 +152,16 @@ def test_import_saves_the_preselected_rows_in_one_go_and_says_so(
 
     monkeypatch.setattr(st, "file_uploader", fake_uploader)
     app = open_page("pages/members.py")
-    errors = " ".join(e.value for e in app.error)
+    errors = " ".join(rendered(e.value) for e in app.error)
     assert 'Cột "Tổ dân phố", dòng 3: "Tổ dân phố 99" không có trong bảng Đơn vị' in errors
-    assert "Dòng 4: có thể trùng với thành viên đã có" in " ".join(w.value for w in app.warning)
+    assert "Dòng 4: có thể trùng với thành viên đã có" in _said(app.warning)
     click(app, "Lưu 1 dòng đã chọn")
-    assert any(f"Đã lưu 1 thành viên từ tệp “ds.csv” ({gap}: 1), dòng 2" in s.value
-               for s in app.success)
+    assert f"Đã lưu 1 thành viên từ tệp “ds.csv” ({gap}: 1), dòng 2" in _said(app.success)
     saved = [m for m in _store(app_env).snapshot()["members"].records
              if m["full_name"] == "Mai Thị Thơm"]
     assert [(m["tdp"], m["status"]) for m in saved] == [(gap, MemberStatus.DE_XUAT)]
     assert roster.coverage(_store(app_env).snapshot()).without_list == []
-    assert "Tất cả tổ dân phố đã có danh sách lực lượng nòng cốt." in [s.value for s in app.success]
+    assert "Tất cả tổ dân phố đã có danh sách lực lượng nòng cốt." in _said(app.success)
 
 
 def _lose_first_answer(monkeypatch: pytest.MonkeyPatch, app_env: Path, method: str) -> None:
@@ -190,11 +195,11 @@ def test_import_pressed_again_after_a_lost_answer_stores_each_row_once(
     app = open_page("pages/members.py")
     _lose_first_answer(monkeypatch, app_env, "append")
     click(app, "Lưu 2 dòng đã chọn")
-    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
-    assert "Hãy sửa" not in " ".join(e.value for e in app.error)
+    assert "có thể đã lưu" in " ".join(rendered(w.value) for w in app.warning)
+    assert "Hãy sửa" not in " ".join(rendered(e.value) for e in app.error)
     assert any(b.label == "Kiểm tra đã lưu chưa" for b in app.button)
     click(app, "Lưu 2 dòng đã chọn")  # the rows keep the ids they were previewed with
-    assert any("Đã lưu 2 thành viên từ tệp “ds.csv”" in s.value for s in app.success)
+    assert any("Đã lưu 2 thành viên từ tệp “ds.csv”" in rendered(s.value) for s in app.success)
     names = [m["full_name"] for m in _store(app_env).snapshot()["members"].records
              if m["tdp"] == gap]
     assert sorted(names) == ["Lê Văn Tám", "Mai Thị Thơm"]
@@ -214,7 +219,7 @@ def test_import_after_a_lost_answer_is_checked_and_found_saved(
     _lose_first_answer(monkeypatch, app_env, "append")
     click(app, "Lưu 1 dòng đã chọn")
     click(app, "Kiểm tra đã lưu chưa")
-    assert any("Đã lưu: 1 thành viên từ tệp “ds.csv”" in s.value for s in app.success)
+    assert any("Đã lưu: 1 thành viên từ tệp “ds.csv”" in rendered(s.value) for s in app.success)
     assert not any(b.label == "Kiểm tra đã lưu chưa" for b in app.button)
     assert [m["full_name"] for m in _store(app_env).snapshot()["members"].records
             if m["tdp"] == gap] == ["Mai Thị Thơm"]
@@ -229,12 +234,12 @@ def test_edit_whose_answer_was_lost_offers_a_reload_and_saving_again_writes_noth
     _lose_first_answer(monkeypatch, app_env, "update_batch")
     app.text_input(key=role_key).input("Tổ viên tổ hòa giải")
     click(app, "Lưu thay đổi")
-    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
-    assert "Hãy sửa" not in " ".join(e.value for e in app.error)
+    assert "có thể đã lưu" in " ".join(rendered(w.value) for w in app.warning)
+    assert "Hãy sửa" not in " ".join(rendered(e.value) for e in app.error)
     assert app.text_input(key=role_key).value == "Tổ viên tổ hòa giải"  # input kept
     click(app, "Tải lại dữ liệu mới nhất")
     click(app, "Lưu thay đổi")
-    assert any("Đã lưu thay đổi của thành viên." in s.value for s in app.success)
+    assert any("Đã lưu thay đổi của thành viên." in rendered(s.value) for s in app.success)
     assert _store(app_env).snapshot()["members"].by_id[target[ID]]["role"] == (
         "Tổ viên tổ hòa giải")
     audit, _ = _store(app_env).recent("audit", 50)

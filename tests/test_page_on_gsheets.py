@@ -14,6 +14,7 @@ from services.sheet_setup import setup_spreadsheet
 from services.store.gsheets import OVERLOADED, GSheetsStore
 from tests.conftest import open_page
 from tests.fakes.sheets_api import FakeSheetsServer
+from tests.rendered import rendered
 
 UNITS = "Đơn vị"
 
@@ -61,7 +62,7 @@ def test_a_valid_unit_lands_in_the_spreadsheet_with_one_write(
     at.text_area(key="units-add::0::note").input('=IMPORTXML("http://x")')
     fake.reset_log()
     _submit(at)
-    assert "Đã lưu" in at.success[0].value
+    assert "Đã lưu" in rendered(at.success[0].value)
     assert fake.count(kind="write") == 1
     assert _names(fake, sid) == ["Tổ dân phố 99"]
     note = chr(ord("A") + SHEETS["units"].keys.index("note")) + "2"
@@ -79,7 +80,7 @@ def test_an_invalid_unit_names_the_field_and_writes_nothing(
     at.text_input(key="units-add::0::phone").input("12345")
     fake.reset_log()
     _submit(at)
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(rendered(e.value) for e in at.error)
     assert "Loại đơn vị" in errors and "Số điện thoại" in errors
     assert fake.count(kind="write") == 0
     assert _names(fake, sid) == []
@@ -94,7 +95,7 @@ def test_when_google_is_down_the_form_says_so_and_keeps_the_input(
     at.selectbox(key="units-add::0::kind").select("Tổ dân phố")
     fake.inject_faults(503, None, kind="write")
     _submit(at)
-    assert OVERLOADED in " ".join(e.value for e in at.error)
+    assert OVERLOADED in " ".join(rendered(e.value) for e in at.error)
     assert at.text_input(key="units-add::0::name").value == "Tổ dân phố 97"
     assert _names(fake, sid) == []
 
@@ -105,7 +106,7 @@ def test_google_down_shows_a_plain_sentence_and_a_retry_not_a_traceback(
     fake.inject_faults(503, None, kind="read")
     at = open_page("pages/units.py")
     assert not at.exception
-    assert "Google Sheets" in at.error[0].value
+    assert "Google Sheets" in rendered(at.error[0].value)
     assert [b for b in at.button if b.label == "Thử lại"]
     fake.clear_faults()
     next(b for b in at.button if b.label == "Thử lại").click().run()
@@ -116,7 +117,7 @@ def test_a_failed_data_read_offers_a_retry_that_rereads(fake: FakeSheetsServer, 
     fake.inject_faults(503, None, path_contains="batchGet")
     at = open_page("pages/units.py")
     assert not at.exception
-    assert "Google Sheets" in at.error[0].value
+    assert "Google Sheets" in rendered(at.error[0].value)
     fake.clear_faults()
     next(b for b in at.button if b.label == "Thử lại").click().run()
     assert not at.exception and not at.error

@@ -18,6 +18,7 @@ from services.store.base import WRITE_UNKNOWN, WriteUnknown
 from services.store.sql import SqlStore
 from services.text import fold
 from tests.conftest import click, open_page
+from tests.rendered import rendered
 
 ADD = "registrations-add::0::"
 PICK = "registrations-pick"
@@ -45,7 +46,7 @@ def frame_with(at: AppTest, header: str) -> pd.DataFrame:
 
 
 def errors(at: AppTest) -> str:
-    return " ".join(e.value for e in at.error)
+    return " ".join(rendered(e.value) for e in at.error)
 
 
 def pick(at: AppTest, record_id: str) -> AppTest:
@@ -66,7 +67,7 @@ def test_valid_registration_is_saved_listed_and_stored(app: AppTest, app_env: Pa
     app.selectbox(key=ADD + "field").select("Văn hóa - xã hội")
     app.text_input(key=ADD + "model_name").input("Thư viện sách ở nhà văn hóa Tổ dân phố 1")
     click(app, "Đăng ký mô hình")
-    assert "Đã đăng ký mô hình" in " ".join(s.value for s in app.success)
+    assert "Đã đăng ký mô hình" in " ".join(rendered(s.value) for s in app.success)
     [saved] = [r for r in registrations(app_env)
                if r["model_name"] == "Thư viện sách ở nhà văn hóa Tổ dân phố 1"]
     # Status is set, not asked; the campaign defaults to one of the working year's.
@@ -111,14 +112,14 @@ def test_registration_whose_answer_was_lost_before_writing_is_checked_then_saved
     app.selectbox(key=ADD + "field").select("Văn hóa - xã hội")
     app.text_input(key=ADD + "model_name").input(name)
     click(app, "Đăng ký mô hình")
-    assert "có thể đã lưu" in " ".join(w.value for w in app.warning)
+    assert "có thể đã lưu" in " ".join(rendered(w.value) for w in app.warning)
     assert "Hãy sửa" not in errors(app)
     click(app, "Kiểm tra đã lưu chưa")
     assert ("Chưa lưu: bấm “Đăng ký mô hình” để lưu lại; sẽ không tạo dòng trùng."
-            in [i.value for i in app.info])
+            in [rendered(i.value) for i in app.info])
     assert app.text_input(key=ADD + "model_name").value == name
     click(app, "Đăng ký mô hình")
-    assert "Đã đăng ký mô hình" in " ".join(s.value for s in app.success)
+    assert "Đã đăng ký mô hình" in " ".join(rendered(s.value) for s in app.success)
     assert len([r for r in registrations(app_env) if r["model_name"] == name]) == 1
 
 
@@ -158,7 +159,7 @@ def test_reporting_results_moves_the_model_and_records_date_and_text(
     app.date_input(key=form + "reported_on").set_value(reported)
     app.text_area(key=form + "result").input("Vận động 45 hộ tham gia, 100% hộ phân loại rác.")
     click(app, "Báo cáo kết quả")
-    assert "Đã chuyển mô hình" in " ".join(s.value for s in app.success)
+    assert "Đã chuyển mô hình" in " ".join(rendered(s.value) for s in app.success)
     saved = store(app_env).snapshot()["registrations"].by_id[record["id"]]
     assert saved["status"] == S.DA_BAO_CAO and saved["reported_on"] == reported
     assert saved["result"] == "Vận động 45 hộ tham gia, 100% hộ phân loại rác."
@@ -226,7 +227,7 @@ def test_page_without_a_campaign_for_the_year_says_where_to_open_one(
     monkeypatch.setenv("DANVAN_DEMO_DATA", "false")  # a new ward: no units, no campaigns yet
     at = open_page("pages/registrations.py")
     year = today().year
-    infos = " ".join(i.value for i in at.info)
+    infos = " ".join(rendered(i.value) for i in at.info)
     assert f"Chưa có đợt thi đua “Dân vận khéo” nào của năm {year}" in infos
     assert "Chưa có mô hình nào được đăng ký" in infos
     assert any(link.proto.page == "campaigns" for link in at.get("page_link"))

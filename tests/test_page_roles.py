@@ -14,6 +14,7 @@ from services.clock import today
 from services.navigation import SCREENS, screens_for
 from services.store.sql import SqlStore
 from tests.conftest import new_app_test
+from tests.rendered import rendered
 
 # Streamlit's [auth] keys (see streamlit/auth_util.py: validate_auth_credentials). The provider
 # is never reached in these tests: AppTest sets `st.user` directly.
@@ -75,9 +76,9 @@ def expected_pages(role: Role | None) -> set[str]:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "markdown", "caption", "warning", "error", "info")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
+    """Return the text of the main area as people read it (stored values are escaped)."""
+    kinds = ("title", "markdown", "caption", "warning", "error", "info")
+    return "\n".join(rendered(str(e.value)) for kind in kinds for e in getattr(at, kind))
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -105,7 +106,7 @@ def test_email_typed_in_capitals_in_the_users_sheet_still_matches(ward: Path) ->
 
 def test_sidebar_names_the_person_and_role_with_a_sign_out_button(ward: Path) -> None:
     at = signed_in_app(*PEOPLE[Role.EDITOR])
-    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    sidebar = " ".join(rendered(c.value) for c in at.sidebar.caption)
     assert "Nguyễn Văn Cán Bộ" in sidebar and "can.bo@gmail.com" in sidebar
     assert "Biên tập" in sidebar
     assert [b.label for b in at.sidebar.button] == ["Đăng xuất"]
@@ -192,7 +193,7 @@ def test_auth_only_in_the_apps_secrets_file_stops_rather_than_letting_everyone_i
     monkeypatch.setenv("DANVAN_SECRETS", str(secrets))
     at = new_app_test().run()
     assert not at.exception
-    assert "STREAMLIT_SECRETS_FILES" in " ".join(e.value for e in at.error)
+    assert "STREAMLIT_SECRETS_FILES" in " ".join(rendered(e.value) for e in at.error)
     assert not at.title and not at.dataframe and not at.metric
     assert "do-not-show-me" not in texts(at)
 
@@ -202,7 +203,7 @@ def test_incomplete_auth_section_names_the_missing_key_and_shows_no_secret(ward:
     at.secrets["auth"] = {k: v for k, v in AUTH.items() if k != "client_id"}
     at.user = {"is_logged_in": True, "email": PEOPLE[Role.ADMIN][0]}
     at.run()
-    said = " ".join(e.value for e in at.error)
+    said = " ".join(rendered(e.value) for e in at.error)
     assert "client_id" in said
     for value in AUTH.values():
         assert value not in texts(at)

@@ -13,6 +13,7 @@ from services.store.base import WRITE_UNKNOWN, BackendUnavailable, WriteUnknown
 from services.store.sql import SqlStore
 from services.validation import Snapshot
 from tests.conftest import new_app_test
+from tests.rendered import rendered
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def test_valid_unit_is_saved_and_appears_in_the_list(app: AppTest, app_env: Path
     app.text_input(key="units-add::0::name").input("Tổ dân phố 99")
     app.selectbox(key="units-add::0::kind").select("Tổ dân phố")
     _submit(app)
-    assert [s.value for s in app.success] and "Đã lưu" in app.success[0].value
+    assert app.success and "Đã lưu" in rendered(app.success[0].value)
     names = {r["name"] for r in SqlStore(f"sqlite:///{app_env}").snapshot()["units"].records}
     assert "Tổ dân phố 99" in names
     table = app.dataframe[0].value
@@ -45,7 +46,7 @@ def test_invalid_unit_names_the_field_and_keeps_the_input(app: AppTest, app_env:
     app.text_input(key="units-add::0::name").input("Tổ dân phố 98")
     app.text_input(key="units-add::0::phone").input("12345")
     _submit(app)
-    errors = " ".join(e.value for e in app.error)
+    errors = " ".join(rendered(e.value) for e in app.error)
     assert "Loại đơn vị" in errors and "Số điện thoại" in errors
     assert app.text_input(key="units-add::0::name").value == "Tổ dân phố 98"
     assert len(SqlStore(f"sqlite:///{app_env}").snapshot()["units"].records) == before
@@ -110,7 +111,7 @@ def _fill_new_unit(app: AppTest, name: str) -> None:
 
 
 def _text(elements: Any) -> str:
-    return " ".join(e.value for e in elements)
+    return " ".join(rendered(e.value) for e in elements)
 
 
 def test_saved_unit_is_listed_at_the_next_run_without_reading_the_store_again(
@@ -169,7 +170,7 @@ def test_lost_answer_of_a_save_that_did_not_land_says_not_saved_then_saves_once(
     assert "có thể đã lưu" in _text(app.warning)
     _submit(app, "Kiểm tra đã lưu chưa")
     assert ("Chưa lưu: bấm “Lưu” để lưu lại; sẽ không tạo dòng trùng."
-            in [i.value for i in app.info])
+            in [rendered(i.value) for i in app.info])
     assert app.text_input(key="units-add::0::name").value == "Tổ dân phố 99"  # input kept
     assert _units_named(app_env, "Tổ dân phố 99") == []
     _submit(app)

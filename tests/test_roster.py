@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import time
+import tracemalloc
 import unicodedata
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pytest
+import xlsxwriter
 from openpyxl import Workbook
 
 from services import roster
@@ -220,14 +225,27 @@ def _cp1258(text: str) -> bytes:
     return out
 
 
-def test_csv_saved_by_old_excel_in_windows_1258_is_read_and_normalised() -> None:
-    data = _cp1258("Họ và tên;Tổ dân phố;Năm sinh\r\nNguyễn Thị Hồng;Tổ dân phố 2;1980\r\n")
-    table = roster.read_table(data, "cu.csv")
-    result = roster.preview(snapshot_of([]), table.header, table.rows)
-    [row] = result.rows
-    assert row.ok and row.record is not None
-    assert row.record["full_name"] == "Nguyễn Thị Hồng"  # NFC, as typed in Unicode
-    assert row.record["tdp"] == "Tổ dân phố 2"
+@pytest.mark.parametrize("encode", [
+    _cp1258,
+    lambda text: text.encode("cp1252", errors="replace"),  # "Lê Hòa Tý" fits in cp1252
+], ids=["windows-1258", "windows-1252"])
+def test_csv_in_an_old_windows_encoding_is_refused_with_what_to_do_never_guessed(
+        encode: Any) -> None:
+    # Both decode without error in the other code page, to other letters ("Lê Ḥa Tư"):
+    # any guess would offer wrong names as valid rows.
+    data = encode("Họ và tên;Tổ dân phố;Năm sinh\r\nLê Hòa Tý;Tổ dân phố 2;1980\r\n"
+                  "Nguyễn Thị Hồng;Tổ dân phố 2;1980\r\n")
+    assert data.decode("cp1258") != data.decode("cp1252")
+    with pytest.raises(roster.RosterFileError, match="không phải CSV UTF-8") as refused:
+        roster.read_table(data, "cu.csv")
+    assert "Hãy lưu lại tệp dưới dạng CSV UTF-8 (Excel: Lưu dưới dạng → CSV UTF-8" in str(
+        refused.value)
+
+
+def test_csv_in_utf16_without_its_bom_is_refused() -> None:
+    data = "Họ và tên\tTổ dân phố\r\nLê Thị Hoa\tTổ dân phố 10\r\n".encode("utf-16-le")
+    with pytest.raises(roster.RosterFileError, match="CSV UTF-8"):
+        roster.read_table(data, "unicode.csv")
 
 
 def test_csv_saved_as_excel_unicode_text_utf16_with_tabs_is_read() -> None:
@@ -333,6 +351,229 @@ def test_unreadable_file_is_refused_with_a_sentence(data: bytes, name: str, says
         roster.read_table(data, name)
 
 
+# --- limits of an upload: refused while reading, never after -------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+    '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+    'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+    'sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+
+
+def _raw_xlsx(sheet_data: bytes, *, strings: Sequence[str] | None = None,
+              styles: str | None = None, workbook_pr: str = "", chart_first: bool = False,
+              sheet_head: bytes = b"") -> bytes:
+    """Build an .xlsx with zipfile directly: parts written by hand, as a hostile file could."""
+    sheets = '<sheet name="Danh sách" sheetId="1" r:id="rIdSheet"/>'
+    if chart_first:
+        sheets = '<sheet name="Biểu đồ" sheetId="2" r:id="rIdChart"/>' + sheets
+    rels = [f'<Relationship Id="rIdSheet" Type="{_REL}/worksheet" '
+            'Target="worksheets/sheet1.xml"/>',
+            f'<Relationship Id="rIdChart" Type="{_REL}/chartsheet" '
+            'Target="chartsheets/sheet1.xml"/>']
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", f'<Relationships xmlns="{_RELS}"><Relationship Id="r1" '
+                         f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+                         "</Relationships>")
+        if strings is not None:
+            items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+            archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{items}</sst>')
+            rels.append(f'<Relationship Id="rIdStrings" Type="{_REL}/sharedStrings" '
+                        'Target="sharedStrings.xml"/>')
+        if styles is not None:
+            archive.writestr("xl/styles.xml", f'<styleSheet xmlns="{_MAIN}">{styles}</styleSheet>')
+            rels.append(f'<Relationship Id="rIdStyles" Type="{_REL}/styles" '
+                        'Target="styles.xml"/>')
+        archive.writestr("xl/_rels/workbook.xml.rels",
+                         f'<Relationships xmlns="{_RELS}">{"".join(rels)}</Relationships>')
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+                         f"{workbook_pr}<sheets>{sheets}</sheets></workbook>")
+        archive.writestr("xl/worksheets/sheet1.xml",
+                         f'<worksheet xmlns="{_MAIN}">'.encode() + sheet_head + b"<sheetData>"
+                         + sheet_data + b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def _inline_row(number: int, *texts: str) -> bytes:
+    cells = "".join(f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{t}</t></is></c>'
+                    for i, t in enumerate(texts))
+    return f'<row r="{number}">{cells}</row>'.encode()
+
+
+class RowCounter:
+    """Wrap a reader of file rows and count the rows it hands over."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.count = 0
+        reader = getattr(roster, name)
+
+        def counted(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
+            for row in reader(data, filename):
+                self.count += 1
+                yield row
+
+        monkeypatch.setattr(roster, name, counted)
+
+
+def test_hostile_xlsx_of_200000_rows_with_a_lying_dimension_stops_at_the_row_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 200,000 one-cell rows (1.5 MB zipped) under a <dimension> claiming two rows: openpyxl's
+    # read-only mode believes the dimension; the old reader read every row before counting.
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i)
+                    for i in range(1, 200_001))
+    data = _raw_xlsx(rows, sheet_head=b'<dimension ref="A1:A2"/>')
+    counter = RowCounter(monkeypatch, "_xlsx_rows")
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(roster.RosterFileError, match=r"có hơn 5\.000 dòng dữ liệu"):
+            roster.read_table(data, "ke-xau.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    print(f"refused in {time.perf_counter() - started:.2f} s, peak {peak / 1e6:.1f} MB")
+    # Reading stopped at the first row past the limit (a title and header may sit above it).
+    assert counter.count == roster.MAX_IMPORT_ROWS + 10 + 1
+    assert peak < 64 * 1024 * 1024  # a few MB: rows are dropped as they are read
+
+
+def test_xlsx_whose_sheet_unpacks_past_the_part_limit_is_refused_before_any_row() -> None:
+    # 17 MB of sheet XML in about 100 KB zipped: refused by the size the archive declares.
+    row = _inline_row(1, "Họ và tên") + b"<row/>" * (17 * 1024 * 1024 // 6)
+    data = _raw_xlsx(row)
+    assert len(data) < roster.MAX_UPLOAD_BYTES
+    with pytest.raises(roster.RosterFileError, match="tới 16 MB"):
+        roster.read_table(data, "bom.xlsx")
+
+
+def test_xlsx_with_a_tag_of_a_million_attributes_is_refused_as_broken() -> None:
+    attributes = b" ".join(b'a%d="1"' % i for i in range(1_000_000))
+    data = _raw_xlsx(b"<row r=\"1\" " + attributes + b"/>")
+    with pytest.raises(roster.RosterFileError, match="bị hỏng"):
+        roster.read_table(data, "thuoc-tinh.xlsx")
+
+
+def test_xlsx_with_a_dtd_is_refused_as_broken() -> None:
+    data = _raw_xlsx(_inline_row(1, "Họ và tên"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = (b'<!DOCTYPE x [<!ENTITY a "aaaa">]>'
+                                         + parts["xl/worksheets/sheet1.xml"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    with pytest.raises(roster.RosterFileError, match="bị hỏng"):
+        roster.read_table(buffer.getvalue(), "dtd.xlsx")
+
+
+def test_xlsx_with_data_past_the_column_limit_is_refused_naming_the_column() -> None:
+    data = _raw_xlsx(_inline_row(1, "Họ và tên") + b'<row r="2"><c r="BZ2"><v>1</v></c></row>')
+    with pytest.raises(roster.RosterFileError, match=r"cột thứ 78 \(dòng 2\), quá 50 cột"):
+        roster.read_table(data, "rong.xlsx")
+
+
+def test_xlsx_formatted_empty_cells_far_right_are_not_data() -> None:
+    styled = b"".join(b'<c r="%s1" s="0"/>' % c for c in (b"AZ", b"ZZ", b"XFD"))
+    data = _raw_xlsx(_inline_row(1, "Họ và tên")[:-6] + styled + b"</row>"
+                     + _inline_row(2, "Lê Văn Tám"))
+    table = roster.read_table(data, "dinh-dang.xlsx")
+    assert (table.header, table.rows) == (["Họ và tên"], [["Lê Văn Tám"]])
+
+
+def test_xlsx_with_a_row_past_the_row_limit_is_refused_even_if_empty() -> None:
+    data = _raw_xlsx(_inline_row(1, "Họ và tên") + b'<row r="1048576" s="1" customFormat="1"/>')
+    with pytest.raises(roster.RosterFileError, match=r"dòng thứ 1\.048\.576 .*tới dòng 20\.000"):
+        roster.read_table(data, "dai.xlsx")
+
+
+def test_xlsx_parts_are_read_as_excel_means_them() -> None:
+    # Shared strings with rich text runs and a phonetic hint, an escaped carriage return, a
+    # custom date format and a built-in one, booleans, a cached formula result, cells without
+    # a reference, a chart sheet before the worksheet, and the 1904 date system.
+    styles = ('<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+              '<cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs>'
+              '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/>'
+              "</cellXfs>")
+    strings = ["Họ và tên", "Ghi chú", "<r><t>Nguyễn </t></r><r><rPr><b/></rPr><t>Văn A</t></r>"
+               "<rPh><t>phiên âm</t></rPh>", "dòng 1_x000D_\ndòng 2"]
+    sheet = (b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c>'
+             b'<c r="D1" t="inlineStr"><is><t>Ng\xc3\xa0y</t></is></c></row>'
+             b'<row r="3"><c t="s"><v>2</v></c><c t="b"><v>1</v></c><c t="s"><v>3</v></c>'
+             b'<c s="1"><v>1</v></c><c s="2"><v>2</v></c><c t="str"><f>A3&amp;""</f><v>=1</v>'
+             b"</c></row>")
+    data = _raw_xlsx(sheet, strings=strings, styles=styles, chart_first=True,
+                     workbook_pr='<workbookPr date1904="1"/>')
+    table = roster.read_table(data, "day-du.xlsx")
+    assert table.header == ["Họ và tên", None, "Ghi chú", "Ngày"]
+    assert table.rows == [[], ["Nguyễn Văn A", True, "dòng 1\r\ndòng 2", datetime(1904, 1, 2),
+                               datetime(1904, 1, 3), "=1"]]
+
+
+def test_xlsx_written_by_xlsxwriter_with_inline_strings_is_read() -> None:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = book.add_worksheet()
+    for col, value in enumerate(["Họ và tên", "Tổ dân phố", "Ngày phê duyệt", "Năm sinh"]):
+        sheet.write_string(0, col, value)
+    sheet.write_string(1, 0, "Lê Thị Hoa")
+    sheet.write_string(1, 1, "Tổ dân phố 10")
+    sheet.write_datetime(1, 2, datetime(2024, 4, 7), book.add_format({"num_format": "d/m/yyyy"}))
+    sheet.write_number(1, 3, 1980)
+    book.close()
+    table = roster.read_table(buffer.getvalue(), "xw.xlsx")
+    assert table.rows == [["Lê Thị Hoa", "Tổ dân phố 10", datetime(2024, 4, 7), 1980]]
+
+
+def test_csv_of_more_than_5000_rows_stops_at_the_row_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = ("Họ và tên;Tổ dân phố\r\n" + "Lê Văn Tám;Tổ dân phố 1\r\n" * 100_000).encode()
+    counter = RowCounter(monkeypatch, "_csv_rows")
+    with pytest.raises(roster.RosterFileError, match=r"có hơn 5\.000 dòng dữ liệu"):
+        roster.read_table(data, "dai.csv")
+    assert counter.count == roster.MAX_IMPORT_ROWS + 10 + 1
+
+
+def test_exactly_5000_rows_under_a_title_and_header_are_read() -> None:
+    lines = ["DANH SÁCH", "Họ và tên;Tổ dân phố"] + ["Lê Văn Tám;Tổ dân phố 1"] * 5000
+    table = roster.read_table("\r\n".join(lines).encode(), "du.csv")
+    assert (table.header_row, len(table.rows)) == (2, 5000)
+
+
+@pytest.mark.parametrize("name", ["to.csv", "to.xlsx"])
+def test_upload_over_the_size_limit_is_refused_before_reading(
+        monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    counters = [RowCounter(monkeypatch, "_csv_rows"), RowCounter(monkeypatch, "_xlsx_rows")]
+    data = b"a\r\n" * (roster.MAX_UPLOAD_BYTES // 3 + 1)
+    with pytest.raises(roster.RosterFileError, match="lớn hơn 5 MB"):
+        roster.read_table(data, name)
+    assert [c.count for c in counters] == [0, 0]
+
+
+def test_csv_with_data_past_the_column_limit_is_refused_naming_the_column() -> None:
+    data = ("Họ và tên\r\n" + "x," * 60 + "y\r\n").encode()
+    with pytest.raises(roster.RosterFileError, match=r"cột thứ 61 \(dòng 2\), quá 50 cột"):
+        roster.read_table(data, "rong.csv")
+
+
+def test_csv_trailing_empty_cells_past_the_column_limit_are_not_data() -> None:
+    data = ("Họ và tên" + ";" * 200 + "\r\nLê Văn Tám" + ";" * 200 + "\r\n").encode()
+    assert roster.read_table(data, "cham-phay.csv").rows == [["Lê Văn Tám"]]
+
+
+def test_csv_with_data_below_the_row_limit_is_refused() -> None:
+    data = ("Họ và tên\r\nLê Văn Tám" + "\r\n" * 25_000 + "Lê Văn Hai\r\n").encode()
+    with pytest.raises(roster.RosterFileError, match=r"dòng 25\.002, quá dòng 20\.000"):
+        roster.read_table(data, "xa.csv")
+
+
 def test_template_has_bom_and_the_schemas_headers_and_reads_back_cleanly() -> None:
     data = roster.template_csv()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -351,6 +592,25 @@ def test_exported_roster_imports_back_as_duplicates_only() -> None:
     result = roster.preview(snap, table.header, table.rows)
     assert {r.status for r in result.rows} == {"Có thể trùng"}
     assert result.preselected() == []
+
+
+def test_members_csv_neutralises_formulas_and_quotes_every_semicolon() -> None:
+    # The members page's download goes through the one CSV writer, as every download does.
+    snap = snapshot_of([member('=HYPERLINK("http://x.vn","Bấm")', "Tổ dân phố 1",
+                               note="Tổ 1; Tổ 2", task="@SUM(A1)")])
+    data = roster.roster_csv(snap["members"].active())
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert ";" not in re.sub(r'"(?:[^"]|"")*"', "", text)  # never a cell boundary in Excel
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    values = dict(zip(header, row, strict=True))
+    assert values["Họ và tên"] == "'" + '=HYPERLINK("http://x.vn","Bấm")'
+    assert (values["Ghi chú"], values["Nhiệm vụ được giao"]) == ("Tổ 1; Tổ 2", "'@SUM(A1)")
+
+
+def test_template_csv_is_quoted_like_every_download() -> None:
+    first_line = roster.template_csv().decode("utf-8-sig").split("\r\n")[0]
+    assert first_line == ",".join(f'"{c.header}"' for c in SHEETS["members"].form_columns())
 
 
 # --- saving --------------------------------------------------------------------------------

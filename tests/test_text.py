@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
+
+from services import text
 from services.text import fold, header_key, matches, name_sort_key
 
 
@@ -38,3 +41,19 @@ def test_letters_with_breve_circumflex_and_horn_sort_after_their_base_letter() -
 
 def test_header_key_ignores_case_accents_spaces_and_punctuation() -> None:
     assert header_key("To dan pho") == header_key(" TỔ  DÂN PHỐ ") == "todanpho"
+
+
+def test_a_pasted_page_is_searched_by_its_first_characters_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folded: list[str] = []
+    fold = text.fold
+
+    def counted(value: str) -> str:
+        folded.append(value)
+        return fold(value)
+
+    monkeypatch.setattr(text, "fold", counted)
+    pasted = "nguyen van" + " " * text.MAX_QUERY_LENGTH + "tran" * 250_000
+    assert all(text.matches(pasted, f"Nguyễn Văn Nho {i}") for i in range(100))
+    # Cut to MAX_QUERY_LENGTH characters and folded once for the hundred records.
+    assert [len(f) for f in folded if f.startswith("nguyen")] == [text.MAX_QUERY_LENGTH]

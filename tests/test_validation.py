@@ -175,8 +175,16 @@ FORM_CASES = [
      "không được trước ngày dự sinh hoạt"),
     ("users", {"email": "không-phải-email", "role": "Xem"}, "Email", "không phải địa chỉ email"),
     ("meetings", {"attendee": "Lê Văn Hải", "level": "Cấp ủy viên cấp huyện",
-                  "branch": "Chi bộ Tổ dân phố 1", "meeting_date": date(2999, 1, 1)},
+                  "branch": "Chi bộ Tổ dân phố 1", "meeting_date": date(2099, 1, 1)},
      "Ngày dự", "không được sau hôm nay"),
+    ("meetings", {"attendee": "Lê Văn Hải", "level": "Cấp ủy viên cấp huyện",
+                  "branch": "Chi bộ Tổ dân phố 1", "meeting_date": "0024-01-01"},
+     "Ngày dự", "là ngày của năm 24, trước năm 1900: ngoài khoảng cho phép (ngày theo dạng "
+                "ngày/tháng/năm, từ 01/01/1900 đến 31/12/2100"),
+    ("members", {"full_name": "Lê Văn \u202eTám", "tdp": "Tổ dân phố 1", "status": "Đề xuất"},
+     "Họ và tên", '"Lê Văn [U+202E]Tám" có ký tự đổi chiều văn bản không được phép (U+202E)'),
+    ("units", {"name": "Tổ 9", "kind": "Tổ dân phố", "note": "a\x00b"}, "Ghi chú",
+     "có ký tự điều khiển không được phép (U+0000) ở vị trí thứ 2"),
 ]
 
 
@@ -205,3 +213,22 @@ def test_editing_a_record_does_not_clash_with_its_own_unique_name() -> None:
     _, problems = validate_record("units", {"name": "Tổ dân phố 1", "kind": "Tổ dân phố"},
                                   snapshot, record_id="DV-1")
     assert problems == []
+
+
+@pytest.mark.parametrize(("column", "cell", "says"), [
+    ("Ngày phê duyệt", "0024-01-01", '"0024-01-01" là ngày của năm 24, trước năm 1900'),
+    ("Ngày phê duyệt", "01/01/0024", '"01/01/0024" là ngày của năm 24, trước năm 1900'),
+    ("Ngày phê duyệt", -5, '"-5" là số ngày của một ngày trước năm 1900'),  # Sheets' serial
+    ("Số văn bản phê duyệt", "12\x01", '"12[U+0001]" có ký tự điều khiển không được phép'),
+])
+def test_sheet_rows_with_a_date_before_1900_or_a_control_character_are_left_out(
+        column: str, cell: object, says: str) -> None:
+    header = ["Mã", "Họ và tên", "Tổ dân phố", "Trạng thái", "Số văn bản phê duyệt",
+              "Ngày phê duyệt"]
+    good = ["NC-1", "Lê Văn Tám", "Tổ dân phố 1", "Đã phê duyệt", "12-QĐ/ĐU", "7/4/2024"]
+    bad = ["NC-2", "Lê Văn Hai", *good[2:]]
+    bad[header.index(column)] = cell
+    table = validate_snapshot({"units": _units(), "members": RawTable(header, [good, bad])})
+    assert [r["id"] for r in table["members"].records] == ["NC-1"]
+    [problem] = table["members"].problems
+    assert problem.text().startswith(f'Cột "{column}", dòng 3: {says}')
