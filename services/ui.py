@@ -14,7 +14,7 @@ from services.listing import find, pick_record, search
 from services.schema import ARCHIVED, ID, SHEETS, Record
 from services.show import literal
 from services.store.base import StoreError
-from services.validation import Snapshot
+from services.validation import ROW, Snapshot
 
 Filter = Callable[[list[Record]], list[Record]]
 CHECK_LABEL = "Kiểm tra đã lưu chưa"
@@ -111,14 +111,17 @@ def show_failure(result: saving.SaveResult, key: str, submit_label: str) -> None
         st.warning(literal(result.error), icon=":material/cloud_sync:")
         st.caption("Bấm “Tải lại dữ liệu mới nhất” để đọc lại bản ghi; nếu thay đổi chưa có, "
                    f"bấm “{submit_label}” lần nữa (bấm lại khi đã có cũng không ghi thêm gì).")
-        st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
+        st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=_reload,
+                  args=(key,),
                   help="Đọc lại bản ghi như hiện có trong bảng tính; những gì bạn đã gõ vẫn "
                        "giữ nguyên.")
         return
     show_problems(result.messages(), error=result.error)
     if result.conflict:
-        st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=refresh,
-                  help="Đọc lại bản ghi như hiện có trong bảng tính rồi sửa lại.")
+        st.button("Tải lại dữ liệu mới nhất", key=f"{key}-reload", on_click=_reload,
+                  args=(key,),
+                  help="Đọc lại bản ghi như hiện có trong bảng tính; chỉ những cột bạn sửa "
+                       "được ghi khi lưu lại.")
 
 
 # --- add, edit, archive --------------------------------------------------------------------
@@ -168,22 +171,55 @@ def edit_form(sheet_key: str, snapshot: Snapshot, record: Record, form_key: str,
               columns: Sequence[str] | None = None,
               options: Mapping[str, Sequence[str]] | None = None,
               submit_label: str = "Lưu thay đổi") -> None:
-    """Draw a form prefilled with a record; save only what changed, refuse if it changed."""
+    """Draw a form prefilled with a record; save only what the person changed.
+
+    The record as the form first showed it is kept: the save is checked against it, so a
+    change someone made since (in the app or the sheet) is refused rather than overwritten,
+    however long the form stayed open. After "Tải lại dữ liệu mới nhất" the save is checked
+    against the record as stored then, and writes only the columns the person changed.
+    """
     sheet = SHEETS[sheet_key]
     key = f"{form_key}-{record[ID]}"
-    values = record_form(sheet, snapshot, key, columns=columns, initial=record, options=options,
+    shown = _plain(record)
+    base = st.session_state.setdefault(f"{key}::base", shown)
+    if st.session_state.pop(f"{key}::reloaded", False):
+        st.session_state[f"{key}::expected"] = shown
+    expected = st.session_state.setdefault(f"{key}::expected", base)
+    others = [c for c in sheet.columns
+              if c.key != ID and not c.type.same(expected.get(c.key), base.get(c.key))]
+    if others:
+        st.info("Bản ghi đã được người khác sửa sau khi bạn mở biểu mẫu: "
+                + "; ".join(f"{literal(c.header)}: {literal(c.type.display(base.get(c.key)))} → "
+                            f"{literal(c.type.display(expected.get(c.key)))}" for c in others)
+                + ". Những cột bạn không sửa sẽ giữ giá trị mới này.",
+                icon=":material/sync_problem:")
+    values = record_form(sheet, snapshot, key, columns=columns, initial=base, options=options,
                          submit_label=submit_label)
     if values is None:
         return
+    mine = {k: v for k, v in values.items()
+            if not sheet.has(k) or not sheet.column(k).type.same(v, base.get(k))}
     with st.spinner("Đang lưu…"):
-        result = saving.edit(get_store(), snapshot, sheet_key, record[ID], values, record,
+        result = saving.edit(get_store(), snapshot, sheet_key, record[ID], mine, expected,
                              current_actor())
     if not result.ok:
         show_failure(result, key, submit_label)
         return
+    for suffix in ("base", "expected"):
+        st.session_state.pop(f"{key}::{suffix}", None)
     reset_form(key)
     flash(f"Đã lưu thay đổi của {sheet.noun}.")
     st.rerun()
+
+
+def _plain(record: Mapping[str, Any]) -> Record:
+    return {k: v for k, v in record.items() if k != ROW}
+
+
+def _reload(key: str) -> None:
+    """Read the data again and check the next save of this form against the record as now."""
+    st.session_state[f"{key}::reloaded"] = True
+    refresh()
 
 
 def _write_failed(result: saving.SaveResult, fallback: str) -> None:

@@ -190,3 +190,50 @@ def test_store_error_on_save_is_said_as_it_is_not_as_cells_to_fix(
     assert _text(app.error) == "Chưa lưu. Không ghi được cơ sở dữ liệu; hãy thử lại."
     assert app.text_input(key="units-add::0::name").value == "Tổ dân phố 99"
     assert not [b for b in app.button if b.label == "Kiểm tra đã lưu chưa"]
+
+
+# --- an edit never overwrites a change made since the form was opened -----------------------
+
+
+def _open_edit(at: AppTest, name: str) -> str:
+    """Select a unit in the list and return its id (the edit form opens under the list)."""
+    names = list(at.dataframe[0].value["Tên đơn vị"])
+    at.session_state["units-table"] = {"selection": {"rows": [names.index(name)], "columns": [],
+                                                     "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    unit = next(r for r in SqlStore(f"sqlite:///{at_env(at)}").snapshot()["units"].records
+                if r["name"] == name)
+    return str(unit["id"])
+
+
+def at_env(_at: AppTest) -> str:
+    import os
+
+    return os.environ["DANVAN_DB_URL"].removeprefix("sqlite:///")
+
+
+def test_a_change_made_after_the_form_opened_is_never_overwritten(
+    app: AppTest, app_env: Path,
+) -> None:
+    unit_id = _open_edit(app, "Tổ dân phố 3")
+    key = f"units-edit-{unit_id}::0"
+    # Someone else changes the phone; the cache is read again (the TTL passed).
+    other = SqlStore(f"sqlite:///{app_env}")
+    seen = other.snapshot()["units"].by_id[unit_id]
+    other.update("units", unit_id, {"phone": "0999888777"}, seen, "nguoi.khac@example.com")
+    st.cache_resource.clear()
+    app.run()
+    # This person changes only the head and saves: refused, the phone is not reverted.
+    app.text_input(key=f"{key}::head").input("Lê Văn Mới")
+    _submit(app, "Lưu thay đổi")
+    assert "Số điện thoại" in " ".join(rendered(e.value) for e in app.error)
+    assert SqlStore(f"sqlite:///{app_env}").snapshot()["units"].by_id[unit_id]["phone"] == (
+        "0999888777")
+    # Reloading shows what changed; saving again writes only the head.
+    _submit(app, "Tải lại dữ liệu mới nhất")
+    assert "0999888777" in " ".join(rendered(i.value) for i in app.info)
+    assert app.text_input(key=f"{key}::head").value == "Lê Văn Mới"
+    _submit(app, "Lưu thay đổi")
+    stored = SqlStore(f"sqlite:///{app_env}").snapshot()["units"].by_id[unit_id]
+    assert (stored["head"], stored["phone"]) == ("Lê Văn Mới", "0999888777")
