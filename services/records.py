@@ -18,7 +18,7 @@ from services.store.base import (
     WriteUnknown,
     new_id,
 )
-from services.text import fold
+from services.text import fold, nfc
 from services.validation import ROW, Problem, Snapshot, validate_record
 
 
@@ -106,7 +106,7 @@ def edit(store: Store, snapshot: Snapshot, sheet_key: str, record_id: str,
         return SaveResult(record=dict(expected))
     batch: dict[str, list[Update]] = {sheet_key: [(record_id, changes, _seen(expected))]}
     label = sheet.label_column
-    if label in changes and fold(str(expected.get(label) or "")) != fold(str(changes[label])):
+    if label in changes and nfc(str(expected.get(label) or "")) != nfc(str(changes[label])):
         for key, updates in rename_updates(snapshot, sheet_key, str(expected[label]),
                                            str(changes[label])).items():
             require_sheet_write(actor, key)

@@ -301,7 +301,13 @@ def registry(
             if picked is not None:
                 current = find(snapshot[sheet_key].records, picked[ID]) or picked
                 st.subheader(f"Sửa {sheet.noun}")
-                if current.get(ARCHIVED):
+                if not current.get(ID):
+                    # Typed straight into the sheet: without an id the app cannot find it again.
+                    st.info(f"Dòng {current.get(ROW) or ''} được gõ thẳng vào bảng tính và chưa "
+                            "có mã, nên ứng dụng chưa sửa được. Hãy sửa trong bảng tính, hoặc "
+                            "nhờ quản trị viên chạy “Chuẩn bị bảng tính” để cấp mã.",
+                            icon=":material/info:")
+                elif current.get(ARCHIVED):
                     restore_button(sheet_key, current, f"{sheet_key}-{current[ID]}")
                 else:
                     edit_form(sheet_key, snapshot, current, f"{sheet_key}-edit",

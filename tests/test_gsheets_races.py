@@ -449,3 +449,19 @@ def test_a_snapshot_larger_than_one_answer_is_read_in_blocks_with_rows_in_place(
     store = open_store(fake, sid)
     store.response_budget = 2_000_000
     assert len(store.snapshot()["members"].records) == len(NAMES) + 1500
+
+
+def test_a_name_typed_by_hand_without_an_id_is_taken_for_the_unique_check(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, store = ward(fake)
+    store.snapshot()
+    units = SHEETS["units"].title
+    header = fake.get_values(sid, units)[0]
+    row = [""] * len(header)
+    row[header.index("Tên đơn vị")] = "Tổ dân vận số 8"
+    fake.type_row(sid, units, len(fake.get_values(sid, units)) + 1, row)
+    with pytest.raises(StoreError, match="đã có"):
+        store.append("units", [{"name": "to dan van so 8", "kind": UnitKind.TO_DAN_VAN}], ACTOR)
+    names = [r[header.index("Tên đơn vị")] for r in fake.get_values(sid, units)[1:]]
+    assert names.count("Tổ dân vận số 8") == 1 and "to dan van so 8" not in names

@@ -62,3 +62,10 @@ def test_renaming_a_unit_carries_its_references_along(sql_store: SqlStore) -> No
     after = sql_store.snapshot()
     assert [r["unit"] for r in after["registrations"].records] == ["Hội LHPN phường"]
     assert after.problems == []
+    # A rename in case or accents only carries the references too.
+    hoi = after["units"].records[0]
+    result = records.edit(sql_store, after, "units", hoi["id"], {"name": "HỘI LHPN PHƯỜNG"},
+                          hoi, LOCAL_ADMIN)
+    assert result.ok
+    assert [r["unit"] for r in sql_store.snapshot()["registrations"].records] == [
+        "HỘI LHPN PHƯỜNG"]

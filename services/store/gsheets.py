@@ -1155,12 +1155,14 @@ class GSheetsStore(Store):
                        for k, v in zip(keys, values, strict=True)}
         id_at = columns.get(layout.positions[ID], {})
         ours = {str(r[ID]) for r in new}
+        unique = [c for c in sheet.columns if c.unique and c.key != ID]
+        # Rows typed by hand without an id count too: their name is just as taken.
+        numbers = set(id_at).union(*(columns.get(layout.positions[c.key], {}) for c in unique))
         stored = []
-        for number, record_id in id_at.items():
-            record = {ID: nfc(str(record_id)).strip()}
-            for column in sheet.columns:
-                if column.unique and column.key != ID:
-                    record[column.key] = columns.get(layout.positions[column.key], {}).get(number)
+        for number in sorted(numbers):
+            record = {ID: nfc(str(id_at.get(number, ""))).strip() or f"dòng {number}"}
+            for column in unique:
+                record[column.key] = columns.get(layout.positions[column.key], {}).get(number)
             stored.append((number, record))
         others = [r for _, r in stored if r[ID] not in ours]
         error = duplicates(sheet, others, new)
