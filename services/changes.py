@@ -21,7 +21,7 @@ from services.choices import AuditAction
 from services.clock import VN_TZ, now
 from services.schema import ID, SHEETS, Record, Sheet
 from services.store.base import Store, StoreError, Update
-from services.text import matches
+from services.text import header_key, matches
 from services.validation import ROW, Problem, Severity, Snapshot, Table
 
 AUDIT: Sheet = SHEETS["audit"]
@@ -181,7 +181,6 @@ def read_audit(store: Store, pages: int = 1, page_size: int = AUDIT_PAGE) -> Aud
 OUTSIDE: Sheet = SHEETS["outside"]
 # Who the "Thay đổi ngoài ứng dụng" rows name as having noticed the change.
 DETECTED_BY = "ứng dụng (so sánh hai lần đọc)"
-ROW_BROKEN = "dòng đang có lỗi, xem danh sách vấn đề ở trên"
 
 
 @dataclass(frozen=True)
@@ -230,9 +229,9 @@ def _broken(sheet: Sheet, good: Record, problems: Sequence[Problem], *,
         if shown != typed:
             cells.append(CellChange(p.column, shown, typed) if now_broken
                          else CellChange(p.column, typed, shown))
-    if cells:
-        return tuple(dict.fromkeys(cells))  # one cell can break several rules
-    return (CellChange("", "", ROW_BROKEN),) if now_broken else ()
+    # None of its own cells changed: it broke because of another row (a unit renamed or
+    # removed). That row is the change; this one is listed among the problems to fix.
+    return tuple(dict.fromkeys(cells))  # one cell can break several rules
 
 
 def outside_changes(previous: Snapshot, current: Snapshot) -> list[OutsideChange]:
@@ -257,8 +256,9 @@ def outside_changes(previous: Snapshot, current: Snapshot) -> list[OutsideChange
                                              cells))
             elif record_id in broken:
                 problems = broken[record_id]
-                out.append(OutsideChange(key, record_id, AuditAction.SUA, problems[0].row,
-                                         _broken(sheet, before, problems, now_broken=True)))
+                if cells := _broken(sheet, before, problems, now_broken=True):
+                    out.append(OutsideChange(key, record_id, AuditAction.SUA, problems[0].row,
+                                             cells))
             else:
                 out.append(OutsideChange(key, record_id, AuditAction.XOA, before.get(ROW),
                                          _whole(sheet, before, added=False)))
@@ -288,7 +288,7 @@ def outside_record(change: OutsideChange) -> Record:
     """
     return {
         "at": now().replace(microsecond=0),
-        "sheet": change.sheet,
+        "sheet": SHEETS[change.sheet].title,  # as the audit names it, for people reading the tab
         "record_id": change.record_id,
         "action": change.kind,
         "row": change.row,
@@ -350,6 +350,14 @@ def sheet_title(sheet_key: object) -> str:
     return SHEETS[key].title if key in SHEETS else key
 
 
+def sheet_key_of(name: object) -> str:
+    """Return the key of a sheet named by its key or by its tab title (as the audit names it)."""
+    text = str(name or "")
+    if text in SHEETS:
+        return text
+    return next((k for k, s in SHEETS.items() if header_key(s.title) == header_key(text)), text)
+
+
 def _where_now(snapshot: Snapshot, sheet_key: str, record_id: str) -> int | None:
     """Return the row a record is on now, even if it has an error, or None if it is gone."""
     if sheet_key not in snapshot.tables:
@@ -397,7 +405,7 @@ def outside_frame(entries: Sequence[Record], snapshot: Snapshot,
     """
     rows = []
     for e in entries:
-        sheet_key, record_id = str(e.get("sheet") or ""), str(e.get("record_id") or "")
+        sheet_key, record_id = sheet_key_of(e.get("sheet")), str(e.get("record_id") or "")
         now_at = _where_now(snapshot, sheet_key, record_id)
         rows.append([
             OUTSIDE.column("at").type.display(e.get("at")), sheet_title(sheet_key),

@@ -195,6 +195,20 @@ def test_row_broken_by_hand_is_edited_not_removed_and_mending_it_is_edited_not_a
     assert mended.cells == (CellChange("Loại đơn vị", "Chi bo ba", "Chi bộ"),)
 
 
+def test_a_unit_renamed_by_hand_is_one_change_not_one_per_row_pointing_at_it(
+        store: SqlStore) -> None:
+    store.append("members", [{"full_name": f"Người {i}", "tdp": "Tổ dân phố 1",
+                              "status": "Đề xuất"} for i in range(5)], "app")
+    previous = store.snapshot()
+    _by_hand(store, sa.update(_units(store)).where(_units(store).c.id == "DV-00000001")
+             .values(name="TDP 1"))
+    current = store.snapshot()
+    assert current["members"].excluded == 5  # they point at a name no longer there: problems
+    [change] = outside_changes(previous, current)
+    assert (change.sheet, change.kind) == ("units", AuditAction.SUA)
+    assert change.cells == (CellChange("Tên đơn vị", "Tổ dân phố 1", "TDP 1"),)
+
+
 def test_outside_record_keeps_before_and_after_as_json_by_header() -> None:
     edited = outside_record(OutsideChange("units", "DV-2", AuditAction.SUA, 3, (
         CellChange("Người phụ trách", "Bà Hai", "Bà Năm"),)))
@@ -208,7 +222,7 @@ def test_outside_record_keeps_before_and_after_as_json_by_header() -> None:
     added = outside_record(OutsideChange("units", "DV-9", AuditAction.THEM, 4, tuple(
         CellChange(c.column, "", c.before) for c in whole)))
     assert added["before"] == "" and json.loads(added["after"])["Tên đơn vị"] == "Tổ 1"
-    assert (added["sheet"], added["record_id"], added["row"]) == ("units", "DV-9", 4)
+    assert (added["sheet"], added["record_id"], added["row"]) == ("Đơn vị", "DV-9", 4)
 
 
 def _cache(store: SqlStore) -> SnapshotCache:
@@ -234,7 +248,7 @@ def test_only_changes_made_outside_the_app_are_kept_not_the_apps_own_writes(
     cache.get(ttl=3600)
     [kept] = _pending(store)
     assert (kept["sheet"], kept["record_id"], kept["action"], kept["row"]) == (
-        "units", "DV-00000001", AuditAction.SUA, 2)
+        "Đơn vị", "DV-00000001", AuditAction.SUA, 2)
     assert audit_diff(kept) == [CellChange("Người phụ trách", "Ông Một", "Người Sửa Tay")]
     assert kept["reviewed_by"] is None and kept["reviewed_at"] is None
 
