@@ -537,6 +537,10 @@ class Bool(ColumnType):
         """Write a real boolean so the sheet's checkbox rule works."""
         return "" if value is None else bool(value)
 
+    def same(self, a: Any, b: Any) -> bool:
+        """Tell yes/no values apart; a blank checkbox is an unticked one."""
+        return bool(a) == bool(b)
+
     def display(self, value: Any) -> str:
         """Show Có/Không."""
         return "" if value is None else ("Có" if value else "Không")

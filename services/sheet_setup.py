@@ -202,12 +202,19 @@ def _header_guard(plan: _Plan, found: Mapping[str, Any], report: list[str]) -> l
             "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": header}},
             "fields": "gridProperties.frozenRowCount"}})
         report.append(f"Cố định dòng tiêu đề của trang “{plan.tab.title}”.")
-    protected = any(
-        p.get("description") == HEADER_PROTECTION
-        or (p.get("range", {}).get("startRowIndex", 0) == header - 1
-            and p.get("range", {}).get("endRowIndex") == header)
-        for p in found.get("protectedRanges", [])
-    )
+    def on_header(p: Mapping[str, Any]) -> bool:
+        rows = p.get("range", {})
+        return rows.get("startRowIndex", 0) == header - 1 and rows.get("endRowIndex") == header
+
+    ranges = found.get("protectedRanges", [])
+    protected = any(on_header(p) for p in ranges)
+    # The app's own protection left on another row (a title was inserted above the header):
+    # taken off there, and set on the header below.
+    moved = [p for p in ranges if p.get("description") == HEADER_PROTECTION and not on_header(p)
+             and "protectedRangeId" in p]
+    if not protected and moved:
+        out += [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}}
+                for p in moved]
     if not protected:
         out.append({"addProtectedRange": {"protectedRange": {
             "range": {"sheetId": sheet_id, "startRowIndex": header - 1, "endRowIndex": header},

@@ -206,6 +206,13 @@ def test_a_rename_and_its_references_are_one_write_or_none(fake: FakeSheetsServe
     assert fake.count(kind="write") == 1
     assert {r[column(fake, sid, "Tổ dân phố")] for r in by_id(fake, sid).values()} == {
         "TDP số 5"}
+    # A rename in case only carries the references too.
+    snapshot = store.snapshot()
+    result = edit(store, snapshot, "units", unit[ID], {"name": "TDP SỐ 5"},
+                  snapshot["units"].by_id[unit[ID]], actor)
+    assert result.ok, result.messages()
+    assert {r[column(fake, sid, "Tổ dân phố")] for r in by_id(fake, sid).values()} == {
+        "TDP SỐ 5"}
     del member
 
 
@@ -465,3 +472,17 @@ def test_a_name_typed_by_hand_without_an_id_is_taken_for_the_unique_check(
         store.append("units", [{"name": "to dan van so 8", "kind": UnitKind.TO_DAN_VAN}], ACTOR)
     names = [r[header.index("Tên đơn vị")] for r in fake.get_values(sid, units)[1:]]
     assert names.count("Tổ dân vận số 8") == 1 and "to dan van so 8" not in names
+
+
+def test_a_title_inserted_above_a_prepared_tab_moves_the_header_guard_to_the_header(
+    fake: FakeSheetsServer,
+) -> None:
+    sid, _ = ward(fake)
+    fake.insert_rows(sid, MEMBERS, 1, [["DANH SÁCH LỰC LƯỢNG NÒNG CỐT"], []])
+    setup_spreadsheet(open_store(fake, sid), rows=5, reference_data=False)
+    ranges = fake.protected_ranges(sid, MEMBERS)
+    assert [(r["range"].get("startRowIndex", 0), r["range"].get("endRowIndex")) for r in ranges
+            ] == [(2, 3)]
+    assert fake.sheet_properties(sid, MEMBERS)["gridProperties"]["frozenRowCount"] == 3
+    report = setup_spreadsheet(open_store(fake, sid), rows=5, reference_data=False)
+    assert report == ["Bảng tính đã sẵn sàng; không cần thay đổi gì."]

@@ -1207,8 +1207,9 @@ class GSheetsStore(Store):
                         raise conflict(sheet, changed)
                     changes = {k: v for k, v in changes.items() if sheet.has(k) and k != ID}
                     after = {**record, **changes}
-                    keys = [k for k in changes
-                            if not sheet.column(k).type.same(record.get(k), changes[k])]
+                    # Written when it differs at all: a rename in case only is still a rename.
+                    keys = [k for k in changes if record.get(k) != changes[k]
+                            or not sheet.column(k).type.same(record.get(k), changes[k])]
                     cells = {layouts[key].positions[k]: cell_data(sheet.column(k), after.get(k))
                              for k in keys}
                     if cells:
