@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from services.app import auth_configured, current_actor, get_settings, get_store, signed_in
-from services.auth import Actor
+from services.auth import Actor, check_sheet_access
 from services.config import ConfigError
 from services.navigation import screens_for
 from services.schema import check_schema
@@ -16,7 +16,7 @@ from services.store.base import StoreError
 # to Google from every visitor's browser; an emoji favicon is drawn in the page itself.
 st.set_page_config(page_title="Khối Dân vận", page_icon="🏛️", layout="wide")
 
-if problems := check_schema():
+if problems := check_schema() + check_sheet_access():
     st.error("Khai báo bảng dữ liệu có lỗi; ứng dụng dừng lại:\n\n" + "\n".join(
         f"- `{p}`" for p in problems))
     st.stop()

@@ -23,6 +23,7 @@ from services.changes import (
 from services.choices import AuditAction
 from services.clock import VN_TZ, today
 from services.export import csv_bytes, csv_filename
+from services.listing import MAX_QUERY_LENGTH
 from services.show import literal
 from services.store.base import StoreError
 
@@ -43,7 +44,8 @@ read_at = get_snapshot().read_at
 kept: tuple[datetime, AuditPages] | None = st.session_state.get(LOADED)
 try:
     if kept is None or kept[0] != read_at:
-        kept = (read_at, read_audit(store, kept[1].pages if kept else 1))
+        kept = (read_at, read_audit(store, kept[1].pages if kept else 1,
+                                         actor=current_actor()))
         st.session_state[LOADED] = kept
     loaded = kept[1]
 except StoreError as err:
@@ -67,7 +69,7 @@ sheets = right.multiselect("Bảng", sorted({str(e["sheet"]) for e in entries}),
 left, right = st.columns([1, 2])
 days = left.date_input("Từ ngày – đến ngày", value=(), min_value=first_day,
                        max_value=max(today(), first_day), format="DD/MM/YYYY", key="audit-days")
-query = right.text_input("Tìm kiếm", key="audit-search",
+query = right.text_input("Tìm kiếm", max_chars=MAX_QUERY_LENGTH, key="audit-search",
                          placeholder="Mã bản ghi hoặc giá trị; gõ không dấu cũng được")
 chosen = tuple(days) if isinstance(days, (list, tuple)) else (days,)
 shown = filter_audit(entries, actors=actors, actions=actions, sheets=sheets,
@@ -95,7 +97,7 @@ if shown:
 if loaded.more and right.button("Xem cũ hơn", key="audit-older", icon=":material/history:",
                                 help=f"Tải thêm {AUDIT_PAGE} dòng nhật ký cũ hơn."):
     try:
-        st.session_state[LOADED] = (read_at, read_older(store, loaded))
+        st.session_state[LOADED] = (read_at, read_older(store, loaded, actor=current_actor()))
     except StoreError as err:
         st.error(literal(err), icon=":material/cloud_off:")
     else:

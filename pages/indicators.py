@@ -13,9 +13,16 @@ import streamlit as st
 
 from services import progress
 from services.app import current_actor, get_settings, get_snapshot, get_store
+from services.auth import may_write
 from services.choices import TargetKind
 from services.forms import record_form, reset_form
-from services.listing import column_config, display_frame, find, pick_record
+from services.listing import (
+    MAX_QUERY_LENGTH,
+    column_config,
+    display_frame,
+    find,
+    pick_record,
+)
 from services.schema import ID, SHEETS, Record
 from services.show import literal
 from services.text import matches
@@ -172,7 +179,7 @@ def values_tab(snapshot: Snapshot) -> None:
     indicators = {r["code"]: r for r in snapshot[progress.INDICATORS].records}
     texts = {code: progress.short_text(r.get("text") or "", 50) for code, r in indicators.items()}
     left, right = st.columns([3, 1])
-    query = left.text_input("Tìm kiếm", key="indicator-values-search",
+    query = left.text_input("Tìm kiếm", max_chars=MAX_QUERY_LENGTH, key="indicator-values-search",
                             placeholder="Mã chỉ tiêu, nội dung, tổ dân phố, ghi chú… (gõ không "
                                         "dấu cũng được)")
     years = sorted({r["year"] for r in records}, reverse=True)
@@ -226,7 +233,7 @@ def _edit_value(snapshot: Snapshot, record: Record, indicator: dict[str, Any]) -
 
 def catalogue_tab(snapshot: Snapshot) -> None:
     """Draw the indicators with their agencies and timing; admins may edit the definitions."""
-    if current_actor().can_admin() and st.toggle(
+    if may_write(current_actor().role, progress.INDICATORS) and st.toggle(
             "Sửa danh mục chỉ tiêu", key="indicator-catalogue-edit",
             help="Chỉ sửa khi kế hoạch được điều chỉnh; số liệu đã nhập gắn với mã chỉ tiêu."):
         registry(progress.INDICATORS,

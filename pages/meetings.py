@@ -13,7 +13,7 @@ from services.choices import AttendeeLevel
 from services.clock import today
 from services.coltypes import format_date_vn
 from services.forms import PLACEHOLDER
-from services.listing import column_config, display_frame, find, search
+from services.listing import MAX_QUERY_LENGTH, column_config, display_frame, find, search
 from services.reference import ATTENDANCE_RULES
 from services.schema import ID, SHEETS, Record
 from services.show import literal
@@ -90,7 +90,7 @@ def list_tab(snapshot: Snapshot, records: list[Record], now: date) -> None:
     if not records:
         st.info("Chưa có lượt dự sinh hoạt nào. Hãy ghi nhận ở thẻ “Ghi nhận dự sinh hoạt”.")
         return
-    query = st.text_input("Tìm kiếm", key="meetings-search",
+    query = st.text_input("Tìm kiếm", max_chars=MAX_QUERY_LENGTH, key="meetings-search",
                           placeholder="Gõ không dấu cũng được, ví dụ: nguyen thi lan",
                           help="Tìm theo người dự, chi bộ dự sinh hoạt, chi bộ nơi sinh hoạt.")
     left, middle, right = st.columns(3)

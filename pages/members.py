@@ -9,7 +9,7 @@ from services.app import current_actor, get_snapshot, get_store
 from services.choices import MemberStatus
 from services.clock import today
 from services.forms import show_problems
-from services.listing import find, pick_record, search, sort_by_name
+from services.listing import MAX_QUERY_LENGTH, find, pick_record, search, sort_by_name
 from services.schema import ID, SHEETS
 from services.show import literal
 from services.store.base import StoreError
@@ -49,7 +49,7 @@ tab_list, tab_add, tab_cover, tab_import, tab_approve = st.tabs(
 with tab_list:
     members = snapshot["members"].active()
     left, middle, right = st.columns([2, 1, 1])
-    query = left.text_input("Tìm kiếm", key="members-search",
+    query = left.text_input("Tìm kiếm", max_chars=MAX_QUERY_LENGTH, key="members-search",
                             placeholder="Gõ không dấu cũng được, ví dụ: nguyen van",
                             help="Tìm trong: " + ", ".join(SHEET.column(k).header
                                                            for k in SEARCH_COLUMNS))
@@ -132,7 +132,8 @@ with tab_import:
                            file_name="mau-luc-luong-nong-cot.csv", mime="text/csv")
     nonce = st.session_state.get(UPLOADER_NONCE, 0)
     uploaded = st.file_uploader("Chọn tệp danh sách", type=["csv", "xlsx"],
-                                key=f"members-import-{nonce}")
+                                key=f"members-import-{nonce}",
+                                max_upload_size=roster.MAX_UPLOAD_MB)
     if uploaded is None:
         st.info("Chưa chọn tệp. Nếu chưa có tệp, hãy tải tệp mẫu ở trên, điền rồi tải lên.")
     else:

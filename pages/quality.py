@@ -8,6 +8,7 @@ from datetime import datetime
 import streamlit as st
 
 from services.app import current_actor, get_snapshot, get_store, refresh
+from services.auth import require_sheet_read
 from services.changes import (
     OPEN_CELL,
     OUTSIDE,
@@ -29,6 +30,12 @@ def _outside(_store: Store, read_at: datetime) -> Table:
     # New ones are only found when the data is read again, so the snapshot's time is the key;
     # marking them reviewed clears this cache.
     return _store.read_sheet(OUTSIDE.key)
+
+
+def _pending_table(store: Store, read_at: datetime) -> Table:
+    """Return the outside changes, for a role that may read them."""
+    require_sheet_read(current_actor(), OUTSIDE.key)
+    return _outside(store, read_at)
 
 
 def _mark(store: Store, entries: Sequence[Record]) -> None:
@@ -83,7 +90,7 @@ st.caption("Mỗi lần đọc lại dữ liệu, ứng dụng so sánh với l�
            "được thêm, xóa hoặc sửa thẳng trong bảng tính. Chúng ở đây cho đến khi có người "
            "xem và đánh dấu đã xem.")
 try:
-    outside = _outside(store, snapshot.read_at)
+    outside = _pending_table(store, snapshot.read_at)
 except StoreError as err:
     st.error(literal(err), icon=":material/cloud_off:")
 else:

@@ -17,7 +17,7 @@ from services.choices import Field, RecognitionLevel, RegistrationStatus
 from services.clock import today as vn_today
 from services.coltypes import format_date_vn
 from services.forms import PLACEHOLDER, reset_form, show_problems, widget_key
-from services.listing import column_config, display_frame, find, search
+from services.listing import MAX_QUERY_LENGTH, column_config, display_frame, find, search
 from services.reference import CRITERIA
 from services.schema import ID, REGISTRATIONS, UNITS, Record
 from services.show import literal
@@ -138,7 +138,7 @@ def _filters(snapshot: Snapshot, year: int, records: Sequence[Record]) -> list[R
     field = cols[1].selectbox("Lĩnh vực", [ALL, *Field], key="registrations-f-field")
     status = cols[2].selectbox("Trạng thái", [ALL, *Status], key="registrations-f-status")
     unit = cols[3].selectbox("Đơn vị", [ALL, *units], key="registrations-f-unit")
-    query = st.text_input("Tìm kiếm", key="registrations-search",
+    query = st.text_input("Tìm kiếm", max_chars=MAX_QUERY_LENGTH, key="registrations-search",
                           placeholder="Gõ không dấu cũng được, ví dụ: phan loai rac",
                           help="Tìm trong: " + ", ".join(REGISTRATIONS.column(k).header
                                                          for k in SEARCH_COLUMNS))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from services.auth import Actor, require_sheet_write
+from services.auth import Actor, require_sheet_read, require_sheet_write
 from services.choices import AuditAction
 from services.clock import VN_TZ, now
 from services.schema import ID, SHEETS, Record, Sheet
@@ -153,8 +153,9 @@ class AuditPages:
 
 
 def read_older(store: Store, loaded: AuditPages | None = None,
-               page_size: int = AUDIT_PAGE) -> AuditPages:
-    """Add the next page of older audit rows to those loaded (one read)."""
+               page_size: int = AUDIT_PAGE, *, actor: Actor) -> AuditPages:
+    """Add the next page of older audit rows to those loaded (one read; admins only)."""
+    require_sheet_read(actor, AUDIT.key)
     loaded = loaded or AuditPages()
     # Skip by position, not by rows kept: rows with errors are read but not returned.
     page, more = store.recent(AUDIT.key, page_size, skip=loaded.pages * page_size)
@@ -164,7 +165,8 @@ def read_older(store: Store, loaded: AuditPages | None = None,
     return AuditPages(loaded.entries + tuple(fresh), more, loaded.pages + 1)
 
 
-def read_audit(store: Store, pages: int = 1, page_size: int = AUDIT_PAGE) -> AuditPages:
+def read_audit(store: Store, pages: int = 1, page_size: int = AUDIT_PAGE, *,
+               actor: Actor) -> AuditPages:
     """Read the newest `pages` pages of the audit trail, one read per page.
 
     Reads on past a page whose rows all have errors, so what is shown is never empty while
@@ -172,8 +174,14 @@ def read_audit(store: Store, pages: int = 1, page_size: int = AUDIT_PAGE) -> Aud
     """
     loaded = AuditPages()
     while loaded.more and (loaded.pages < pages or not loaded.entries):
-        loaded = read_older(store, loaded, page_size)
+        loaded = read_older(store, loaded, page_size, actor=actor)
     return loaded
+
+
+def read_outside(store: Store, actor: Actor) -> Table:
+    """Read the changes made outside the app, kept until reviewed (one read; editors up)."""
+    require_sheet_read(actor, OUTSIDE.key)
+    return store.read_sheet(OUTSIDE.key)
 
 
 # --- rows changed outside the app ----------------------------------------------------------

@@ -8,19 +8,18 @@ record also keeps the id the record will be saved with, so saving it twice store
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from typing import Any
 
 import streamlit as st
 
-from services.coltypes import Choice, Ref, Widget
+from services.coltypes import DATE_MAX, DATE_MIN, Choice, Ref, Widget
 from services.records import new_record_id
 from services.schema import Column, Record, Sheet
 from services.show import literal
 from services.text import natural_key
 from services.validation import Snapshot
 
-_MIN_DATE, _MAX_DATE = date(1900, 1, 1), date(2100, 12, 31)
+_MIN_DATE, _MAX_DATE = DATE_MIN, DATE_MAX  # the column type refuses any date outside
 PLACEHOLDER = "Chọn…"
 
 

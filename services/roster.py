@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from services.auth import Actor, require_editor
+from services.auth import Actor, require_sheet_write
 from services.choices import MemberStatus
 from services.coltypes import Ref, format_number, is_blank
 from services.export import csv_bytes
@@ -697,7 +697,7 @@ def commit(store: Store, snapshot: Snapshot, rows_to_save: Iterable[PreviewRow],
     Each row is stored with the id the preview gave it, so committing the same rows again
     (after an unknown outcome) adds none of them twice.
     """
-    require_editor(actor)
+    require_sheet_write(actor, MEMBERS.key)
     chosen = list(rows_to_save)
     if not chosen:
         return BatchResult()
@@ -740,7 +740,7 @@ def import_summary(filename: str, saved: Sequence[Mapping[str, Any]],
 def approve(store: Store, snapshot: Snapshot, member_ids: Sequence[str], approval_ref: str,
             approved_on: date | None, actor: Actor, task: str | None = None) -> BatchResult:
     """Approve proposed members with one decision (one write); refuse if any changed meanwhile."""
-    require_editor(actor)
+    require_sheet_write(actor, MEMBERS.key)
     table = snapshot["members"]
     updates: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     problems: list[Problem] = []

@@ -10,7 +10,7 @@ import streamlit as st
 from services import records as saving
 from services.app import current_actor, get_snapshot, get_store, refresh
 from services.forms import form_record_id, record_form, reset_form, show_problems
-from services.listing import find, pick_record, search
+from services.listing import MAX_QUERY_LENGTH, find, pick_record, search
 from services.schema import ARCHIVED, ID, SHEETS, Record
 from services.show import literal
 from services.store.base import StoreError
@@ -284,7 +284,7 @@ def registry(
             f"Hiện cả {archived} {sheet.noun} đã lưu trữ", key=f"{sheet_key}-archived",
             help="Để xem lại hoặc khôi phục bản ghi đã lưu trữ.")
         records = table.records if with_archived else table.active()
-        query = st.text_input("Tìm kiếm", key=f"{sheet_key}-search",
+        query = st.text_input("Tìm kiếm", max_chars=MAX_QUERY_LENGTH, key=f"{sheet_key}-search",
                               placeholder="Gõ không dấu cũng được, ví dụ: nguyen van",
                               help="Tìm trong: " + ", ".join(sheet.column(k).header
                                                              for k in search_columns))

@@ -40,6 +40,7 @@ from services.store.sql import SqlStore
 from services.validation import ROW, RawTable, validate_table
 
 EDITOR = Actor("can.bo@gmail.com", "Cán bộ", Role.EDITOR)
+ADMIN = Actor("quan.tri@gmail.com", "Quản trị", Role.ADMIN)
 UNITS = [
     {ID: "DV-00000001", "name": "Tổ dân phố 1", "kind": "Tổ dân phố", "head": "Ông Một"},
     {ID: "DV-00000002", "name": "Tổ dân phố 2", "kind": "Tổ dân phố", "head": "Bà Hai"},
@@ -104,21 +105,21 @@ def _audit_rows(count: int, start: int = 0) -> list[dict[str, Any]]:
 def test_audit_is_read_a_page_at_a_time_newest_first_until_none_remain(
         sql_store: SqlStore) -> None:
     sql_store.load({"audit": _audit_rows(25)})
-    loaded = read_audit(sql_store, page_size=10)
+    loaded = read_audit(sql_store, page_size=10, actor=ADMIN)
     assert (len(loaded.entries), loaded.more, loaded.pages) == (10, True, 1)
     assert loaded.entries[0][ID] == "NK-00000024"  # the last stored first
-    loaded = read_older(sql_store, read_older(sql_store, loaded, 10), 10)
+    loaded = read_older(sql_store, read_older(sql_store, loaded, 10, actor=ADMIN), 10, actor=ADMIN)
     assert (len(loaded.entries), loaded.more, loaded.pages) == (25, False, 3)
     assert [e[ID] for e in loaded.entries] == [f"NK-{i:08d}" for i in range(24, -1, -1)]
-    assert read_audit(sql_store, pages=3, page_size=10) == loaded
+    assert read_audit(sql_store, pages=3, page_size=10, actor=ADMIN) == loaded
 
 
 def test_rows_written_between_two_pages_are_neither_repeated_nor_skipped(
         sql_store: SqlStore) -> None:
     sql_store.load({"audit": _audit_rows(20)})
-    first = read_audit(sql_store, page_size=10)
+    first = read_audit(sql_store, page_size=10, actor=ADMIN)
     sql_store.load({"audit": _audit_rows(3, start=100)})  # pushes the older rows down by three
-    both = read_older(sql_store, first, 10)
+    both = read_older(sql_store, first, 10, actor=ADMIN)
     ids = [e[ID] for e in both.entries]
     assert len(ids) == len(set(ids))
     assert ids == [f"NK-{i:08d}" for i in range(19, 2, -1)]  # 19…10, then 9…3: no gap
@@ -339,3 +340,16 @@ def test_outside_text_of_an_addition_lists_its_values_without_the_id() -> None:
     entry = {"action": AuditAction.THEM, "before": "",
              "after": '{"Mã": "DV-9", "Tên đơn vị": "Tổ 9", "Ghi chú": ""}'}
     assert outside_text(entry) == "Tên đơn vị: Tổ 9"
+
+
+def test_only_an_admin_reads_the_audit_trail_and_an_editor_the_outside_changes(
+        sql_store: SqlStore) -> None:
+    from services.changes import read_outside
+
+    viewer = Actor("xem@gmail.com", "Người xem", Role.VIEWER)
+    with pytest.raises(PermissionDenied):
+        read_audit(sql_store, actor=EDITOR)
+    with pytest.raises(PermissionDenied):
+        read_outside(sql_store, viewer)
+    assert read_audit(sql_store, actor=ADMIN).entries == ()
+    assert read_outside(sql_store, EDITOR).records == []

@@ -189,7 +189,7 @@ def test_recognising_records_level_and_criteria(app: AppTest, app_env: Path) -> 
     click(app, "Đánh giá: được công nhận")
     saved = store(app_env).snapshot()["registrations"].by_id[record["id"]]
     assert saved["status"] == S.CONG_NHAN and saved["recognition"] == "Cấp huyện"
-    assert saved["crit_task"] is True and saved["crit_spread"] is False
+    assert saved["crit_task"] is True and not saved["crit_spread"]
 
 
 def test_not_registered_tab_lists_a_unit_without_registration(app: AppTest,
