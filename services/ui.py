@@ -29,6 +29,8 @@ def show_flash() -> None:
     """Show (once) the message kept by `flash`."""
     if message := st.session_state.pop("flash", None):
         st.success(literal(message), icon=":material/check_circle:")
+        # Also a toast: after saving at the bottom of a long form the box above is off-screen.
+        st.toast(literal(message), icon=":material/check_circle:")
 
 
 # --- a save whose answer was lost ----------------------------------------------------------
