@@ -351,19 +351,26 @@ def _delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
+def _kept_rows(rows: Iterable[tuple[int, Sequence[Any]]],
+               filename: str) -> Iterator[tuple[int, list[Any]]]:
+    """Yield the rows that hold a value, trailing blank cells dropped, refusing a wide one."""
+    for number, row in rows:
+        cells = list(row)
+        while cells and is_blank(cells[-1]):
+            cells.pop()
+        if not cells:
+            continue
+        if len(cells) > MAX_IMPORT_COLUMNS:
+            raise _too_many_columns(filename, number, len(cells))
+        yield number, cells
+
+
 def _csv_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
     """Yield (row number, cells) of the CSV's non-blank rows, trailing blank cells dropped."""
     text = _decode(data, filename)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        for number, cells in enumerate(reader, start=1):
-            while cells and is_blank(cells[-1]):
-                cells.pop()
-            if not cells:
-                continue
-            if len(cells) > MAX_IMPORT_COLUMNS:
-                raise _too_many_columns(filename, number, len(cells))
-            yield number, cells
+        yield from _kept_rows(enumerate(reader, start=1), filename)
     except csv.Error as err:
         raise RosterFileError(
             f"Không đọc được tệp CSV “{filename}” ở dòng {reader.line_num}: có ô quá dài hoặc "
@@ -419,14 +426,8 @@ def _xlsx_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
         sheet = book.worksheets[0]
         # The <dimension> a file states may lie: read the rows that are there.
         sheet.reset_dimensions()
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = list(row)
-            while cells and is_blank(cells[-1]):
-                cells.pop()
-            if not cells:
-                continue
-            if len(cells) > MAX_IMPORT_COLUMNS:
-                raise _too_many_columns(filename, number, len(cells))
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        for number, cells in _kept_rows(rows, filename):
             yield number, [_unescape(c) if isinstance(c, str) else c for c in cells]
     except RosterFileError:
         raise

@@ -165,3 +165,22 @@ def clean_snapshot(**sheets: list[dict[str, Any]]) -> Snapshot:
     errors = [p.text() for p in snapshot.problems if p.severity == Severity.ERROR]
     assert not errors, errors
     return snapshot
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[Any]:
+    """Return the fake Sheets API on 127.0.0.1, one per test module."""
+    from tests.fakes.sheets_api import FakeSheetsServer
+
+    with FakeSheetsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def clean_fake(fake: Any) -> Iterator[None]:
+    """Give a test the fake without the faults, hooks and latency an earlier test set."""
+    fake.clear_faults()  # hooks, slow answers and lost answers too
+    fake.latency = 0.0
+    yield
+    fake.clear_faults()
+    fake.latency = 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socketserver
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -33,21 +33,7 @@ NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm 
          "Vũ Thị Gấm", "Đặng Văn Hải", "Bùi Thị Lan"]
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeSheetsServer]:
-    with FakeSheetsServer() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeSheetsServer) -> Iterator[None]:
-    fake.clear_faults()
-    fake.clear_hooks()
-    fake.latency = 0.0
-    yield
-    fake.clear_faults()
-    fake.clear_hooks()
-    fake.latency = 0.0
+pytestmark = pytest.mark.usefixtures("clean_fake")
 
 
 def open_store(fake: FakeSheetsServer, sid: str, **values: Any) -> GSheetsStore:

@@ -46,19 +46,7 @@ ROWS = 5
 UNITS, MEMBERS, CAMPAIGNS, AUDIT = "Đơn vị", "Lực lượng nòng cốt", "Đợt thi đua", "Nhật ký thay đổi"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeSheetsServer]:
-    with FakeSheetsServer() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean_fake(fake: FakeSheetsServer) -> Iterator[None]:
-    fake.clear_faults()
-    fake.latency = 0.0
-    yield
-    fake.clear_faults()
-    fake.latency = 0.0
+pytestmark = pytest.mark.usefixtures("clean_fake")
 
 
 def settings_for(fake: FakeSheetsServer, sid: str, **values: Any) -> Settings:
