@@ -744,10 +744,6 @@ class GSheetsStore(Store):
             self._meta = None
             self._layouts.clear()
 
-    def remember_header(self, sheet_key: str, header: Sequence[Any], row: int = 1) -> Layout:
-        """Record a tab's header row as just written (by setup-sheet)."""
-        return self.remember(sheet_key, Layout.of(SHEETS[sheet_key], header, row))
-
     def remember(self, sheet_key: str, layout: Layout) -> Layout:
         """Record where a tab's header is and what it says, as just read or written."""
         with self._state:
