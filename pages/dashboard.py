@@ -19,6 +19,7 @@ from services.clock import today
 from services.coltypes import format_date_vn, format_number
 from services.navigation import screens_for
 from services.show import literal
+from services.ui import download_table
 from services.validation import Snapshot
 
 # Widget keys; tests use them too.
@@ -27,6 +28,9 @@ TREND_INDICATOR = "dashboard-trend-indicator"
 # Tables show up to 10 rows (a header and 10 rows of 35 px); longer ones scroll inside
 # themselves, so the page stays short on a phone.
 TABLE_ROWS, TABLE_HEIGHT = 10, 388
+# The due list as it is drawn: how urgent first, so it stays in view on a phone.
+DUE_ORDER = ["Tình trạng", "Loại", "Việc", "Đơn vị/Người", "Hạn"]
+GROUP = "Nhóm"
 
 
 def _n(value: int) -> str:
@@ -59,6 +63,20 @@ def chart(figure: board.AnyChart) -> None:
     st.altair_chart(board.fit_width(figure), width="stretch")
 
 
+def downloads(*tables: tuple[pd.DataFrame, str, str]) -> None:
+    """Offer a section's tables (frame, file stem, label) as CSV and Excel behind one button.
+
+    One small "Tải bảng" popover per section keeps a phone screen free of download buttons;
+    a table the section does not show (empty, said in a sentence instead) is not offered.
+    """
+    shown = [t for t in tables if not t[0].empty]
+    if not shown:
+        return
+    with st.popover("Tải bảng", icon=":material/download:"):
+        for frame, stem, label in shown:
+            download_table(frame, stem, label, key=f"dashboard-{stem}")
+
+
 # --- the sections ------------------------------------------------------------------------------
 
 
@@ -66,11 +84,16 @@ def key_figures(model: board.Dashboard) -> None:
     """Draw the row of figures; the cards wrap, two to a line on a phone (short labels)."""
     f = model.figures
     with st.container(horizontal=True, gap="small"):
-        st.metric(f"Chỉ tiêu đạt {f.indicator_year}", _of(f.indicators_met, f.indicators_total),
-                  border=True, help=f"Chỉ tiêu Kế hoạch 48 đạt hoặc đúng tiến độ năm "
-                                    f"{f.indicator_year}; {_n(f.indicators_behind)} chưa đạt "
-                                    f"hoặc chậm tiến độ, {_n(f.indicators_unknown)} chưa có số "
-                                    "liệu.")
+        # Met out of those with data; the ones without data are said apart, never as failures.
+        st.metric(f"Chỉ tiêu đạt {f.indicator_year}",
+                  _of(f.indicators_met, f.indicators_with_data),
+                  delta=(f"{_n(f.indicators_unknown)} chưa có số liệu"
+                         if f.indicators_unknown else None),
+                  delta_color="off", delta_arrow="off", border=True,
+                  help=f"{f.indicator_headline()} (năm gần nhất có số liệu). Chỉ tiêu Kế hoạch "
+                       f"48 đạt, vượt hoặc đúng tiến độ trên số chỉ tiêu đã có số liệu năm "
+                       f"{f.indicator_year}; {_n(f.indicators_behind)} chưa đạt hoặc chậm tiến "
+                       "độ.")
         st.metric(f"Mô hình năm {model.year}", _n(f.models_registered), border=True,
                   help="Mô hình “Dân vận khéo” đã đăng ký trong các đợt thi đua của năm.")
         st.metric("Đơn vị chưa đăng ký",
@@ -104,9 +127,26 @@ def due_section(model: board.Dashboard) -> None:
     # How urgent first, so it stays in view when the table scrolls sideways on a phone.
     st.dataframe(model.due_table, hide_index=True, placeholder="", width="stretch",
                  height=TABLE_HEIGHT if len(model.due_table) > TABLE_ROWS else "auto",
-                 column_order=("Tình trạng", "Loại", "Việc", "Đơn vị/Người", "Hạn"),
+                 column_order=DUE_ORDER,
                  column_config={"Việc": st.column_config.TextColumn(width="medium"),
                                 "Đơn vị/Người": st.column_config.TextColumn(width="medium")})
+    downloads((model.due_table[DUE_ORDER], "qua-han-sap-den-han", "Quá hạn / sắp đến hạn"))
+
+
+def tasks_section(snapshot: Snapshot) -> None:
+    """Draw the tasks past their deadline and the core force's reports not handled yet."""
+    view = board.build_tasks(snapshot, today())
+    # Part of the "Quá hạn / sắp đến hạn" section: no heading of its own.
+    with st.container(horizontal=True, gap="small"):
+        st.metric("Nhiệm vụ quá hạn", _of(view.overdue_tasks, view.tasks), border=True,
+                  help="Nhiệm vụ văn bản chỉ đạo, kế hoạch giao chưa hoàn thành mà đã qua hạn "
+                       f"hoàn thành, trên tổng số nhiệm vụ; {_n(view.due_soon_tasks)} nhiệm vụ "
+                       f"đến hạn trong {board.HORIZON_DAYS} ngày tới.")
+        st.metric("Phản ánh chưa xử lý", _of(view.unhandled_reports, view.reports), border=True,
+                  help="Phản ánh của lực lượng nòng cốt (tư tưởng, dư luận, điểm nóng, kiến "
+                       "nghị) chưa có ngày xử lý xong, trên tổng số phản ánh.")
+    link("pages/tasks.py", "Mở trang Nhiệm vụ")
+    link("pages/member_reports.py", "Mở trang Phản ánh của nòng cốt")
 
 
 def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: int) -> None:
@@ -123,8 +163,8 @@ def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: 
         link("pages/indicators.py", "Mở trang Chỉ tiêu Kế hoạch 48")
         return
     if view.has_data:
-        st.caption(f"Năm {year}: {_n(view.met)} đạt hoặc đúng tiến độ, {_n(view.behind)} chưa "
-                   f"đạt hoặc chậm tiến độ, {_n(view.unknown)} chưa có số liệu.")
+        st.caption(f"Năm {year}: {view.headline()} ({_n(view.met)} đạt, vượt hoặc đúng tiến độ; "
+                   f"{_n(view.behind)} chưa đạt hoặc chậm tiến độ).")
     else:
         st.info(f"Chưa có số liệu chỉ tiêu năm {year}. Nhập ở trang Chỉ tiêu Kế hoạch 48.")
         link("pages/indicators.py", "Nhập số liệu ở trang Chỉ tiêu Kế hoạch 48")
@@ -135,8 +175,13 @@ def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: 
         table(frame, **{"Mã": st.column_config.TextColumn(width="small"),
                         "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
                         "Giải thích": st.column_config.TextColumn(width="large")})
-    st.caption("✅ Đạt hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ tiêu giảm/tăng "
-               "mỗi năm) · ❔ Chưa có số liệu.")
+    st.caption("✅ Đạt, vượt chỉ tiêu hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ "
+               "tiêu giảm/tăng mỗi năm) · ❔ Chưa có số liệu.")
+    # The group tables in one file, each row with its group, as the page lists them.
+    judged = pd.concat([frame.assign(**{GROUP: group}) for group, frame in view.tables],
+                       ignore_index=True)
+    downloads((judged[[GROUP, *progress.PROGRESS_COLUMNS]], f"chi-tieu-{year}",
+               f"Chỉ tiêu năm {year}"))
 
     st.markdown("**Diễn biến qua các năm**")
     labels = {e.code: progress.indicator_label({"code": e.code, "text": e.text,
@@ -212,6 +257,21 @@ def registration_section(model: board.Dashboard) -> None:
         table(reg.overdue, **{"Số ngày quá hạn": st.column_config.NumberColumn(
             format="%d ngày")})
 
+    st.markdown("**Đăng ký, báo cáo kết quả muộn**")
+    st.caption("Hạn “trước ngày X”: hạn cuối là ngày trước X; từ ngày X trở đi là muộn.")
+    if reg.late.empty:
+        st.success("Không có mô hình nào đăng ký hoặc báo cáo kết quả muộn.")
+    else:
+        st.warning(f"{_n(len(reg.late))} lần đăng ký hoặc báo cáo kết quả muộn.")
+        table(reg.late, **{"Số ngày muộn": st.column_config.NumberColumn(format="%d ngày")})
+    if reg.total:
+        st.caption("Mô hình mới, duy trì, nhân rộng: " + "; ".join(
+            f"{origin} {_n(count)}" for origin, count in reg.by_origin.itertuples(index=False)))
+    downloads(
+        (reg.not_registered, f"don-vi-chua-dang-ky-{reg.year}", "Đơn vị chưa đăng ký"),
+        (reg.overdue, f"mo-hinh-qua-han-bao-cao-{reg.year}", "Mô hình quá hạn báo cáo"),
+        (reg.late, f"dang-ky-bao-cao-muon-{reg.year}", "Đăng ký, báo cáo muộn"))
+
 
 def attendance_section(model: board.Dashboard) -> None:
     """Draw who is behind on visits and reports this year, and the least visited branches."""
@@ -222,8 +282,13 @@ def attendance_section(model: board.Dashboard) -> None:
                 "chi bộ.")
         link("pages/meetings.py", "Mở trang Dự sinh hoạt chi bộ")
     else:
-        st.caption(f"Năm {a.year}: {_n(a.attendees)} người dự; tính các kỳ đã kết thúc (tháng, "
-                   "quý, 6 tháng tùy cấp).")
+        st.caption(f"Năm {a.year}: {_n(a.attendees)} người phải dự; tính các kỳ đã kết thúc "
+                   "(tháng, quý, 6 tháng tùy cấp) trong thời gian thuộc diện.")
+        st.metric("Dự đủ các kỳ (yêu cầu 100% phải tham gia)", a.percent,
+                  help="Số người đã dự sinh hoạt chi bộ khu dân cư đủ mọi kỳ đã kết thúc, trên "
+                       "số người phải dự.")
+        for note in a.notes:
+            st.info(note)
         left, right = st.columns(2)
         with left:
             st.markdown("**Dự đủ số kỳ yêu cầu, theo cấp**")
@@ -239,20 +304,26 @@ def attendance_section(model: board.Dashboard) -> None:
             st.warning(f"{_n(a.behind)} người chưa dự đủ số kỳ; {_n(a.late_reports)} báo cáo "
                        f"trễ hạn, {_n(a.missing_reports)} báo cáo chưa gửi.")
             table(a.people)
+        if a.unregistered:
+            st.caption(f"{_n(len(a.unregistered))} người có lượt dự nhưng chưa có trong danh sách "
+                       "phải dự: " + _names(list(a.unregistered), "người"))
 
     first, last = a.window
     st.markdown(f"**Chi bộ ít được dự nhất** ({format_date_vn(first)} – {format_date_vn(last)})")
     if a.branches.empty:
         st.info("Chưa có chi bộ nào trong danh mục. Thêm ở trang Đơn vị (loại đơn vị “Chi bộ”).")
         link("pages/units.py", "Mở trang Đơn vị")
-        return
-    if a.unvisited:
-        st.warning(f"{_n(len(a.unvisited))} chi bộ chưa có ai dự sinh hoạt: "
-                   + _names(list(a.unvisited), "chi bộ"))
-    if len(a.neglected) and a.neglected["Số lượt dự"].sum():
-        chart(charts.bars(a.neglected, "Chi bộ", "Số lượt dự", sort_by_count=False))
-    with st.expander(f"Tất cả {_n(len(a.branches))} chi bộ"):
-        table(a.branches)
+    else:
+        if a.unvisited:
+            st.warning(f"{_n(len(a.unvisited))} chi bộ chưa có ai dự sinh hoạt: "
+                       + _names(list(a.unvisited), "chi bộ"))
+        if len(a.neglected) and a.neglected["Số lượt dự"].sum():
+            chart(charts.bars(a.neglected, "Chi bộ", "Số lượt dự", sort_by_count=False))
+        with st.expander(f"Tất cả {_n(len(a.branches))} chi bộ"):
+            table(a.branches)
+    downloads((a.people, f"chua-du-sinh-hoat-du-{a.year}", "Người chưa dự đủ, báo cáo trễ"),
+              (a.branches, f"du-sinh-hoat-theo-chi-bo-den-{last:%m-%Y}",
+               "Lượt dự theo chi bộ"))
 
 
 def roster_section(model: board.Dashboard) -> None:
@@ -280,6 +351,7 @@ def roster_section(model: board.Dashboard) -> None:
         link("pages/members.py", "Mở trang Lực lượng nòng cốt")
     with st.expander(f"Số lượng theo từng tổ dân phố ({_n(r.groups)})"):
         table(r.table)
+    downloads((r.table, "luc-luong-nong-cot-theo-to-dan-pho", "Số lượng theo tổ dân phố"))
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -306,6 +378,7 @@ if model.excluded:
 
 key_figures(model)
 due_section(model)
+tasks_section(snapshot)
 indicator_section(snapshot, model, settings.year)
 registration_section(model)
 attendance_section(model)

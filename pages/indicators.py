@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from services import progress
@@ -26,7 +27,14 @@ from services.listing import (
 from services.schema import ID, SHEETS, Record
 from services.show import literal
 from services.text import matches
-from services.ui import archive_button, flash, registry, show_failure, show_flash
+from services.ui import (
+    archive_button,
+    download_table,
+    flash,
+    registry,
+    show_failure,
+    show_flash,
+)
 from services.validation import Snapshot
 
 VALUES = SHEETS[progress.VALUES]
@@ -35,11 +43,14 @@ INDICATORS = SHEETS[progress.INDICATORS]
 PROGRESS_YEAR = "indicator-progress-year"
 ENTRY_INDICATOR = "indicator-entry-indicator"
 ENTRY_YEAR = "indicator-entry-year"
-ENTRY_UNIT = "indicator-entry-unit"
+UNIT_GRID = "indicator-entry-grid"
 ADD_FORM = "indicator-values-add"
 EDIT_FORM = "indicator-values-edit"
 CATALOGUE_COLUMNS = ("code", "text", "target_text", "target_kind", "unit", "per_unit_kind",
                      "derived", "lead", "advisory", "implementing", "timing", "due_date")
+VALUE_COLUMNS = ["indicator", "year", "unit", "value", "note"]
+TEXT = "Nội dung chỉ tiêu"
+GROUP = "Nhóm"
 NO_INDICATORS = ("Chưa có chỉ tiêu nào. Danh mục Kế hoạch 48 được nạp khi khởi tạo kho dữ liệu; "
                  "quản trị viên có thể thêm chỉ tiêu ở thẻ “Danh mục chỉ tiêu”.")
 
@@ -61,7 +72,7 @@ def progress_tab(snapshot: Snapshot, working_year: int) -> None:
         return
     tally = progress.counts(evaluations)
     met, behind, unknown = st.columns(3)
-    met.metric("Đạt, đúng tiến độ", tally[True])
+    met.metric("Đạt, vượt, đúng tiến độ", tally[True])
     behind.metric("Chưa đạt, chậm tiến độ", tally[False])
     unknown.metric("Chưa có số liệu", tally[None])
     if tally[None] == len(evaluations):
@@ -70,17 +81,26 @@ def progress_tab(snapshot: Snapshot, working_year: int) -> None:
     config = {"Mã": st.column_config.TextColumn(width="small"),
               "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
               "Giải thích": st.column_config.TextColumn(width="large")}
-    for group, items in progress.by_group(evaluations):
+    tables = [(group, progress.progress_frame(items))
+              for group, items in progress.by_group(evaluations)]
+    for group, frame in tables:
         st.subheader(literal(group))
-        st.dataframe(progress.progress_frame(items), hide_index=True,
-                     placeholder="", width="stretch",
+        st.dataframe(frame, hide_index=True, placeholder="", width="stretch",
                      column_config=config)
-    st.caption("✅ Đạt hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ tiêu giảm/tăng "
-               "mỗi năm) · ❔ Chưa có số liệu. Chỉ tiêu “tự tính” lấy từ các bảng khác.")
+    # The group tables in one file, each row with its group, as the page lists them.
+    judged = pd.concat([frame.assign(**{GROUP: group}) for group, frame in tables],
+                       ignore_index=True)
+    download_table(judged[[GROUP, *progress.PROGRESS_COLUMNS]], f"chi-tieu-{year}",
+                   f"Tải bảng chỉ tiêu năm {year}", key="indicator-progress-download")
+    st.caption("✅ Đạt, vượt chỉ tiêu hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ "
+               "tiêu giảm/tăng mỗi năm) · ❔ Chưa có số liệu. Chỉ tiêu “tự tính” lấy từ các bảng "
+               "khác.")
     first = min(progress.PLAN_FIRST_YEAR, year)
     with st.expander(f"Diễn biến qua các năm {first} - {year}"):
         table = progress.trend_table(progress.evaluate_years(snapshot, range(first, year + 1)))
         st.dataframe(table, hide_index=True, placeholder="", width="stretch")
+        download_table(table, f"chi-tieu-qua-cac-nam-{first}-{year}", "Tải bảng",
+                       key="indicator-trend-download")
 
 
 def _target_caption(indicator: Record) -> str:
@@ -89,8 +109,8 @@ def _target_caption(indicator: Record) -> str:
     if indicator.get("unit"):
         parts.append(f"đơn vị tính: {literal(indicator['unit'])}")
     if indicator.get("per_unit_kind"):
-        parts.append(f"nhập theo từng {literal(str(indicator['per_unit_kind']).lower())}: 1 là "
-                     "đạt, 0 là chưa đạt")
+        parts.append(f"nhập cho mọi {literal(str(indicator['per_unit_kind']).lower())} của năm "
+                     "cùng lúc")
     elif indicator.get("target_kind") == TargetKind.CO_KHONG:
         parts.append("nhập 1 nếu Có, 0 nếu Không")
     return " · ".join(parts)
@@ -123,33 +143,30 @@ def entry_tab(snapshot: Snapshot, working_year: int) -> None:
                         f"{evaluation.explanation}."))
         return
     years = progress.entry_years(working_year)
-    left, right = st.columns(2)
+    left, _ = st.columns(2)
     year = left.selectbox(VALUES.column("year").header + " *", years, key=ENTRY_YEAR,
                           index=years.index(progress.last_completed_year(working_year)))
-    unit = None
     if indicator.get("per_unit_kind"):
-        unit = right.selectbox(VALUES.column("unit").header + " *",
-                               progress.unit_options(snapshot, indicator), index=None,
-                               key=ENTRY_UNIT, placeholder="Chọn…")
-    where = f" của {unit}" if unit else ""
+        unit_grid_entry(snapshot, indicator, year)
+        return
 
     def shown(value: float | None) -> str:
-        return progress.format_value(indicator, value, per_unit=unit is not None)
+        return progress.format_value(indicator, value)
 
-    previous = progress.previous_value(snapshot, code, year, unit)
-    existing = progress.existing_value(snapshot, code, year, unit)
+    previous = progress.previous_value(snapshot, code, year)
+    existing = progress.existing_value(snapshot, code, year)
     if previous is not None:
-        st.caption(f"Năm {previous[0]}: {literal(shown(previous[1]))}. Giá trị khác nhiều so với "
-                   "kỳ trước cần ghi chú nguồn số liệu.")
+        asks_note = ("" if progress.yes_no(indicator)
+                     else " Giá trị khác nhiều so với kỳ trước cần ghi chú nguồn số liệu.")
+        st.caption(f"Năm {previous[0]}: {literal(shown(previous[1]))}.{asks_note}")
     if existing is not None:
-        st.warning(f"Đã có số liệu năm {year}{literal(where)}: "
-                   f"{literal(shown(existing.get('value')))}. Lưu sẽ cập nhật số liệu này (để "
-                   "trống ghi chú thì giữ ghi chú cũ).", icon="✏️")
+        st.warning(f"Đã có số liệu năm {year}: {literal(shown(existing.get('value')))}. Lưu sẽ "
+                   "cập nhật số liệu này (để trống ghi chú thì giữ ghi chú cũ).", icon="✏️")
     values = record_form(VALUES, snapshot, ADD_FORM, columns=["value", "note"],
                          submit_label="Lưu số liệu")
     if values is None:
         return
-    values = {"indicator": code, "year": year, "unit": unit, **values}
+    values = {"indicator": code, "year": year, "unit": None, **values}
     with st.spinner("Đang lưu…"):
         result = progress.save_value(get_store(), snapshot, values, actor)
     if not result.ok:
@@ -159,7 +176,52 @@ def entry_tab(snapshot: Snapshot, working_year: int) -> None:
         return
     reset_form(ADD_FORM)
     saved = result.record or {}
-    flash(f"Đã lưu số liệu chỉ tiêu {code} năm {year}{where}: {shown(saved.get('value'))}.")
+    flash(f"Đã lưu số liệu chỉ tiêu {code} năm {year}: {shown(saved.get('value'))}.")
+    st.rerun()
+
+
+def unit_grid_entry(snapshot: Snapshot, indicator: Record, year: int) -> None:
+    """Draw every unit of the year in one grid with its value; save them all at once."""
+    grid = progress.unit_grid(snapshot, indicator, year)
+    noun = str(indicator["per_unit_kind"]).lower()
+    if grid.frame.empty:
+        st.info(f"Năm {year} chưa có {literal(noun)} nào trong bảng Đơn vị (xem cột "
+                f"“{SHEETS['units'].column('valid_from').header}” ở trang Đơn vị).")
+        return
+    if grid.yes_no:
+        st.caption(f"Đánh dấu {literal(noun)} đạt; ô không đánh dấu được lưu là chưa đạt. Danh "
+                   f"sách gồm các {literal(noun)} có trong năm {year}.")
+    else:
+        st.caption(f"Nhập số của từng {literal(noun)}; để trống là chưa có số liệu. Danh sách "
+                   f"gồm các {literal(noun)} có trong năm {year}.")
+    # A new key after each save starts the grid afresh from the stored values; a failed save
+    # keeps the key, so the grid keeps what was typed.
+    nonce = st.session_state.get(f"{UNIT_GRID}::nonce", 0)
+    key = f"{UNIT_GRID}-{grid.code}-{year}-{nonce}"
+    value_config = (st.column_config.CheckboxColumn(grid.value_header, default=False)
+                    if grid.yes_no else st.column_config.TextColumn(
+                        grid.value_header, help=VALUES.column("value").help, max_chars=20))
+    with st.form(f"{key}-form", enter_to_submit=False, border=False):
+        edited = st.data_editor(
+            grid.frame, key=key, hide_index=True, num_rows="fixed", width="stretch",
+            disabled=[grid.unit_header, grid.previous_header],
+            column_config={grid.value_header: value_config,
+                           grid.note_header: st.column_config.TextColumn(
+                               grid.note_header, max_chars=VALUES.column("note").type.max_length,
+                               width="large")})
+        submitted = st.form_submit_button("Lưu số liệu", type="primary")
+    if not submitted:
+        return
+    ids = st.session_state.setdefault(f"{key}::ids", {})
+    with st.spinner("Đang lưu…"):
+        result = progress.save_unit_grid(get_store(), snapshot, indicator, year, edited,
+                                         current_actor(), ids=ids)
+    if not result.ok:
+        show_failure(result, key, "Lưu số liệu")
+        return
+    st.session_state.pop(f"{key}::ids", None)
+    st.session_state[f"{UNIT_GRID}::nonce"] = nonce + 1
+    flash(f"Chỉ tiêu {grid.code} năm {year}: {result.summary()}")
     st.rerun()
 
 
@@ -197,10 +259,14 @@ def values_tab(snapshot: Snapshot) -> None:
                    "dòng; ứng dụng dùng dòng nhập sau cùng. Hãy lưu trữ các dòng thừa.",
                    icon="⚠️")
     st.caption(f"{len(shown)} / {len(records)} số liệu. Chọn một dòng để sửa.")
-    picked = pick_record(VALUES, shown, ["indicator", "year", "unit", "value", "note"],
-                         key="indicator-values-table",
-                         extra={"Nội dung chỉ tiêu": [texts.get(r["indicator"], "")
-                                                      for r in shown]})
+    extra = {TEXT: [texts.get(r["indicator"], "") for r in shown]}
+    picked = pick_record(VALUES, shown, VALUE_COLUMNS, key="indicator-values-table",
+                         extra=extra)
+    listed = display_frame(VALUES, shown, VALUE_COLUMNS, extra)
+    # The figures as numbers in the files ("53.8"), not as the table writes them ("53,8").
+    listed[VALUES.column("value").header] = [r.get("value") for r in shown]
+    download_table(listed, "so-lieu-chi-tieu", "Tải danh sách đang xem",
+                   key="indicator-values-download")
     if picked is None:
         return
     current = find(snapshot[progress.VALUES].records, picked[ID]) or picked
@@ -254,6 +320,10 @@ def catalogue_tab(snapshot: Snapshot) -> None:
         st.dataframe(display_frame(INDICATORS, items, CATALOGUE_COLUMNS), hide_index=True,
                      placeholder="",
                      width="stretch", column_config=column_config(INDICATORS, CATALOGUE_COLUMNS))
+    catalogue = display_frame(INDICATORS, [r for items in groups.values() for r in items],
+                              CATALOGUE_COLUMNS)
+    download_table(catalogue, "danh-muc-chi-tieu", "Tải danh mục chỉ tiêu",
+                   key="indicator-catalogue-download")
 
 
 settings = get_settings()

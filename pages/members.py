@@ -9,13 +9,21 @@ from services.app import current_actor, get_snapshot, get_store
 from services.choices import MemberStatus
 from services.clock import today
 from services.forms import show_problems
-from services.listing import MAX_QUERY_LENGTH, find, pick_record, search, sort_by_name
+from services.listing import (
+    MAX_QUERY_LENGTH,
+    display_frame,
+    find,
+    pick_record,
+    search,
+    sort_by_name,
+)
 from services.schema import ID, SHEETS
 from services.show import literal
 from services.store.base import StoreError
 from services.ui import (
     add_form,
     archive_button,
+    download_table,
     edit_form,
     flash,
     forget_unknown,
@@ -69,9 +77,10 @@ with tab_list:
         st.caption(f"{len(shown)} / {len(members)} thành viên, xếp theo tên. Chọn một dòng "
                    "(hoặc chọn ở ô bên dưới) để sửa.")
         picked = pick_record(SHEET, shown, LIST_COLUMNS, key="members-table")
-        st.download_button("Tải danh sách đang xem (CSV)", roster.roster_csv(shown),
-                           file_name="luc-luong-nong-cot.csv", mime="text/csv",
-                           help="Mở được bằng Excel, tiếng Việt có dấu.")
+        download_table(display_frame(SHEET, shown, LIST_COLUMNS),
+                       "luc-luong-nong-cot" if tdp_filter == ALL_TDP
+                       else f"luc-luong-nong-cot-{tdp_filter}",
+                       "Tải danh sách đang xem", key="members-list-download")
         labels = {m[ID]: roster.member_label(m) for m in shown}
         chosen = st.selectbox("Chọn thành viên để sửa", list(labels), index=None,
                               format_func=labels.__getitem__, key="members-pick",
@@ -115,6 +124,8 @@ with tab_cover:
             frame.style.apply(lambda row: ["background-color: #fde2e1" if row[header] in missing
                                            else "" for _ in row], axis=1),
             hide_index=True, placeholder="", width="stretch")
+        download_table(frame, "luc-luong-nong-cot-theo-to-dan-pho", "Tải bảng",
+                       key="members-coverage-download")
         chart = frame.set_index(header)[[MemberStatus.DE_XUAT.value,
                                          MemberStatus.DA_PHE_DUYET.value]]
         # sort=False keeps the groups in natural order (2 before 10), not alphabetical.

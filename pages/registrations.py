@@ -13,7 +13,7 @@ import streamlit as st
 from services import campaign as rules
 from services import records as saving
 from services.app import current_actor, get_settings, get_snapshot, get_store, refresh
-from services.choices import Field, RecognitionLevel, RegistrationStatus
+from services.choices import Field, ModelOrigin, RecognitionLevel, RegistrationStatus
 from services.clock import today as vn_today
 from services.coltypes import format_date_vn
 from services.forms import PLACEHOLDER, reset_form, show_problems, widget_key
@@ -21,7 +21,15 @@ from services.listing import MAX_QUERY_LENGTH, column_config, display_frame, fin
 from services.reference import CRITERIA
 from services.schema import ID, REGISTRATIONS, UNITS, Record
 from services.show import literal
-from services.ui import add_form, archive_button, edit_form, flash, show_failure, show_flash
+from services.ui import (
+    add_form,
+    archive_button,
+    download_table,
+    edit_form,
+    flash,
+    show_failure,
+    show_flash,
+)
 from services.validation import Snapshot
 
 SHEET = "registrations"
@@ -31,13 +39,16 @@ TABLE = "registrations-table"
 Status = RegistrationStatus
 
 # What the office asks when a unit registers; the status is always "Đăng ký", never asked.
-ADD_COLUMNS = ["campaign", "unit", "kind", "person", "field", "model_name", "content",
-               "registered_on", "note"]
-LIST_COLUMNS = ["model_name", "unit", "kind", "person", "field", "campaign", "registered_on",
-                "status", "reported_on", "recognition"]
-SEARCH_COLUMNS = ["model_name", "unit", "person", "content", "result", "note"]
+ADD_COLUMNS = ["campaign", "unit", "kind", "person", "field", "model_name", "origin",
+               "continues", "address", "content", "registered_on", "note"]
+LIST_COLUMNS = ["model_name", "unit", "kind", "person", "field", "origin", "continues",
+                "address", "campaign", "registered_on", "status", "reported_on", "recognition"]
+SEARCH_COLUMNS = ["model_name", "unit", "person", "address", "continues", "content", "result",
+                  "note"]
 CRITERIA_KEYS = [c.key for c in CRITERIA]
 ALL = "Tất cả"
+LATE = "Muộn"  # the list's column saying what came late, in words (not a colour)
+CAMPAIGN_FILTER = "registrations-f-campaign"
 
 
 def _date_input(label: str, value: date, key: str, help_text: str | None = None) -> date | None:
@@ -65,8 +76,8 @@ def campaign_header(campaigns: Sequence[Record], year: int, today: date) -> None
                 state = rules.deadline_text(deadline.day, today)
                 colour = "gray" if deadline.passed else "orange" if deadline.remaining <= 7 \
                     else "green"
-                column.markdown(f"{deadline.label}: **{format_date_vn(deadline.day)}**  \n"
-                                f":{colour}[{state}]")
+                column.markdown(f"{deadline.label}: trước ngày "
+                                f"**{format_date_vn(deadline.day)}**  \n:{colour}[{state}]")
 
 
 def summary(snapshot: Snapshot, year: int, today: date) -> None:
@@ -74,21 +85,30 @@ def summary(snapshot: Snapshot, year: int, today: date) -> None:
     registered = rules.registrations_of(snapshot, year)
     counts = rules.summarise(registered)
     by_status = dict(counts.by_status)
-    cols = st.columns(4)
+    late = len(rules.late_registrations(snapshot, year)) + len(rules.late_results(snapshot, year))
+    cols = st.columns(5)
     cols[0].metric(f"Mô hình đăng ký năm {year}", counts.total)
     cols[1].metric("Đơn vị chưa đăng ký", len(rules.units_not_registered(snapshot, year)))
     cols[2].metric("Quá hạn báo cáo kết quả", len(rules.overdue_results(snapshot, today, year)))
-    cols[3].metric("Được công nhận", by_status[Status.CONG_NHAN])
+    cols[3].metric("Đăng ký, báo cáo muộn", late)
+    cols[4].metric("Được công nhận", by_status[Status.CONG_NHAN])
     if not registered:
         return
-    with st.expander("Thống kê theo lĩnh vực, trạng thái và đơn vị"):
-        left, middle, right = st.columns(3)
-        for column, title, rows in ((left, "Lĩnh vực", counts.by_field),
-                                    (middle, "Trạng thái", counts.by_status),
-                                    (right, "Đơn vị", counts.by_unit)):
-            column.dataframe(pd.DataFrame(rows, columns=[title, "Số mô hình"]), hide_index=True,
-                             placeholder="",
-                             width="stretch")
+    with st.expander("Thống kê theo lĩnh vực, trạng thái, mô hình mới hay tiếp nối và đơn vị"):
+        tables = [(title, stem, pd.DataFrame(rows, columns=[title, "Số mô hình"]))
+                  for title, stem, rows in (
+                      ("Lĩnh vực", "linh-vuc", counts.by_field),
+                      ("Trạng thái", "trang-thai", counts.by_status),
+                      (REGISTRATIONS.column("origin").header, "moi-hay-tiep-noi",
+                       counts.by_origin),
+                      ("Đơn vị", "don-vi", counts.by_unit))]
+        for column, (_, _, frame) in zip(st.columns(4), tables, strict=True):
+            column.dataframe(frame, hide_index=True, placeholder="", width="stretch")
+        # Four tables side by side leave no room for eight buttons: one small popover.
+        with st.popover("Tải bảng", icon=":material/download:"):
+            for title, stem, frame in tables:
+                download_table(frame, f"mo-hinh-theo-{stem}-{year}", f"Theo {title.lower()}",
+                               key=f"registrations-summary-{stem}")
 
 
 # --- register ----------------------------------------------------------------------------------
@@ -101,9 +121,11 @@ def register_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, tod
         st.page_link("pages/campaigns.py", label="Mở trang “Đợt thi đua”", icon="📅")
         return
     if not any(rules.registration_open(c, today) for c in campaigns):
-        st.warning(f"Đã hết hạn đăng ký các đợt năm {year}. Vẫn ghi nhận được đăng ký muộn: hãy "
-                   "ghi “Đăng ký sau hạn” ở ô Ghi chú.")
-    st.caption("Mô hình của cá nhân: chọn Hình thức “Cá nhân” và điền Họ tên cá nhân.")
+        st.warning(f"Đã hết hạn đăng ký các đợt năm {year}. Vẫn ghi nhận được đăng ký muộn: "
+                   "ứng dụng tự ghi “Đăng ký muộn” theo ngày đăng ký (cột “Muộn” ở thẻ "
+                   "“Danh sách”).")
+    st.caption("Mô hình của cá nhân: chọn Hình thức “Cá nhân” và điền Họ tên cá nhân. Mô hình "
+               "duy trì hoặc nhân rộng: ghi mô hình được tiếp nối và năm.")
     default = rules.default_campaign(campaigns, today)
     add_form(
         SHEET, snapshot, ADD_FORM, columns=ADD_COLUMNS,
@@ -113,6 +135,37 @@ def register_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, tod
         submit_label="Đăng ký mô hình",
         success=lambda r: f"Đã đăng ký mô hình “{r['model_name']}” của {r['unit']}.",
     )
+    continued_hint(snapshot, year)
+
+
+def _fill_continues(key: str, value: str) -> None:
+    st.session_state[key] = value
+
+
+def continued_hint(snapshot: Snapshot, year: int) -> None:
+    """Offer the unit's earlier model of the same name for a kept model's “Tiếp nối mô hình”.
+
+    A form sends its values only when submitted, so the offer follows a submit that left the
+    field empty (the save was refused for it); one click fills the field, the rest stays typed.
+    """
+    state = st.session_state
+    if state.get(widget_key(ADD_FORM, "origin")) != ModelOrigin.DUY_TRI:
+        return
+    continues = widget_key(ADD_FORM, "continues")
+    if str(state.get(continues) or "").strip():
+        return
+    campaign = snapshot["campaigns"].labels.get(str(state.get(widget_key(ADD_FORM, "campaign"))))
+    suggestion = rules.suggest_continued(
+        snapshot, str(state.get(widget_key(ADD_FORM, "unit")) or ""),
+        str(state.get(widget_key(ADD_FORM, "model_name")) or ""),
+        int(campaign["year"]) if campaign and campaign.get("year") else year)
+    if suggestion is None:
+        st.caption("Chưa tìm thấy mô hình cùng tên của đơn vị ở các năm trước: hãy ghi tên mô "
+                   "hình được duy trì và năm vào ô “Tiếp nối mô hình”.")
+        return
+    st.info(f"Năm trước đơn vị đã đăng ký mô hình cùng tên: {literal(suggestion)}.")
+    st.button("Điền vào ô “Tiếp nối mô hình”", key=f"{ADD_FORM}-fill-continues",
+              on_click=_fill_continues, args=(continues, suggestion))
 
 
 # --- list and life cycle -----------------------------------------------------------------------
@@ -134,7 +187,7 @@ def _filters(snapshot: Snapshot, year: int, records: Sequence[Record]) -> list[R
     units = sorted({str(r["unit"]) for r in records}, key=rules.natural_key)
     cols = st.columns(4)
     campaign = cols[0].selectbox("Đợt thi đua", [this_year, ALL, *campaign_names],
-                                 key="registrations-f-campaign")
+                                 key=CAMPAIGN_FILTER)
     field = cols[1].selectbox("Lĩnh vực", [ALL, *Field], key="registrations-f-field")
     status = cols[2].selectbox("Trạng thái", [ALL, *Status], key="registrations-f-status")
     unit = cols[3].selectbox("Đơn vị", [ALL, *units], key="registrations-f-unit")
@@ -163,11 +216,18 @@ def list_tab(snapshot: Snapshot, year: int, today: date) -> None:
     else:
         st.caption(f"{len(shown)} / {len(records)} mô hình. Bấm vào một dòng, hoặc chọn ở ô bên "
                    "dưới, để cập nhật trạng thái hoặc sửa.")
-        st.dataframe(display_frame(REGISTRATIONS, shown, LIST_COLUMNS), hide_index=True,
-                     placeholder="",
+        late = [rules.lateness(r, rules.campaign_for(snapshot, r), today) for r in shown]
+        listed = display_frame(REGISTRATIONS, shown, LIST_COLUMNS, {LATE: late})
+        st.dataframe(listed, hide_index=True, placeholder="",
                      width="stretch", key=TABLE,
-                     column_config=column_config(REGISTRATIONS, LIST_COLUMNS),
+                     column_config=column_config(REGISTRATIONS, LIST_COLUMNS) | {
+                         LATE: st.column_config.TextColumn(
+                             LATE, help="Đăng ký hoặc báo cáo kết quả từ ngày hạn trở đi "
+                                        "(hạn “trước ngày X”: hạn cuối là ngày trước X).")},
                      on_select=partial(_on_row_selected, ids), selection_mode="single-row")
+        this_year = st.session_state.get(CAMPAIGN_FILTER, "").endswith(str(year))
+        download_table(listed, f"mo-hinh-dang-ky-{year}" if this_year else "mo-hinh-dang-ky",
+                       "Tải danh sách đang xem", key="registrations-list-download")
     by_id = {str(r[ID]): r for r in records}
     picked = st.session_state.get(PICK)
     options = ids + ([picked] if picked in by_id and picked not in ids else [])
@@ -189,9 +249,18 @@ def record_panel(snapshot: Snapshot, record: Record, today: date) -> None:
     line = (f"{literal(record['unit'])} · {literal(record['campaign'])} · Trạng thái: "
             f"**{literal(record['status'])}**")
     if campaign is not None and campaign.get("report_by"):
-        line += (f" · Hạn báo cáo kết quả {format_date_vn(campaign['report_by'])} "
-                 f"({rules.deadline_text(campaign['report_by'], today)})")
+        line += (" · Hạn báo cáo kết quả: "
+                 + rules.Deadline("", campaign["report_by"], today).text())
     st.markdown(line)
+    late = rules.lateness(record, campaign, today)
+    if late:
+        st.warning(late + ".")
+    origin = rules.origin_of(record)
+    if origin != ModelOrigin.MOI or record.get("address"):
+        st.caption(" · ".join(filter(None, [
+            f"Mô hình {str(origin).lower()}"
+            + (f": tiếp nối {literal(record['continues'])}" if record.get("continues") else ""),
+            f"Địa chỉ: {literal(record['address'])}" if record.get("address") else ""])))
     step_tab, edit_tab, archive_tab = st.tabs(["Cập nhật trạng thái", "Sửa thông tin",
                                                "Lưu trữ"], key="registrations-record-tab",
                                               on_change="rerun")
@@ -255,6 +324,9 @@ def transition_form(snapshot: Snapshot, record: Record, target: Status, today: d
                     index=levels.index(current) if current in levels else None,
                     placeholder=PLACEHOLDER)
             st.markdown("Tiêu chí đánh giá mô hình “Dân vận khéo”:")
+            if target == Status.CONG_NHAN:
+                st.caption(f"Chỉ công nhận mô hình đáp ứng đủ {len(CRITERIA)} tiêu chí đánh giá "
+                           "(Kế hoạch phát động phong trào, mục II.4).")
             inputs["criteria"] = {
                 c.key: st.checkbox(c.short, value=bool(record.get(c.key)), help=c.text,
                                    key=widget_key(form_key, c.key))
@@ -292,7 +364,7 @@ def missing_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, toda
     if not campaigns:
         st.info(f"Chưa có đợt thi đua năm {year} nên chưa xác định được đơn vị chưa đăng ký.")
         return
-    must = [u for u in snapshot["units"].active() if u.get("must_register")]
+    must = rules.units_that_must_register(snapshot, year)
     missing = rules.units_not_registered(snapshot, year)
     if not must:
         st.info("Chưa có đơn vị nào được đánh dấu “Phải đăng ký mô hình”. Hãy đánh dấu ở trang "
@@ -306,14 +378,15 @@ def missing_tab(snapshot: Snapshot, campaigns: Sequence[Record], year: int, toda
     deadline = ""
     if default is not None and default.get("register_by"):
         deadline = (f" Hạn đăng ký {literal(default['name'])}: "
-                    f"{format_date_vn(default['register_by'])} "
-                    f"({rules.deadline_text(default['register_by'], today)}).")
+                    f"{rules.Deadline('', default['register_by'], today).text()}.")
     st.warning(f"{len(missing)} / {len(must)} đơn vị chưa đăng ký mô hình “Dân vận khéo” năm "
                f"{year}.{deadline}")
     keys = ["name", "kind", "head", "phone"]
-    st.dataframe(display_frame(UNITS, missing, keys), hide_index=True,
-                 placeholder="", width="stretch",
+    listed = display_frame(UNITS, missing, keys)
+    st.dataframe(listed, hide_index=True, placeholder="", width="stretch",
                  column_config=column_config(UNITS, keys))
+    download_table(listed, f"don-vi-chua-dang-ky-{year}", "Tải danh sách",
+                   key="registrations-missing-download")
     st.caption("Gọi điện nhắc đơn vị, rồi đăng ký mô hình giúp ở thẻ “Đăng ký mô hình”. Danh "
                "sách gồm các đơn vị có đánh dấu “Phải đăng ký mô hình” ở trang “Đơn vị”.")
 
@@ -334,15 +407,55 @@ def overdue_tab(snapshot: Snapshot, year: int, today: date) -> None:
         # What the clerk needs to phone the unit comes first; the campaign last.
         rows.append({"Đơn vị đăng ký": r["unit"], "Tên mô hình": r["model_name"],
                      "Số ngày quá hạn": item.days_overdue, "Người phụ trách": head,
-                     "Số điện thoại": phone, "Hạn báo cáo kết quả": item.report_by,
+                     "Số điện thoại": phone, "Hạn cuối báo cáo": item.last,
                      "Trạng thái": r["status"], "Đợt thi đua": r["campaign"]})
-    st.dataframe(pd.DataFrame(rows), hide_index=True,
+    listed = pd.DataFrame(rows)
+    st.dataframe(listed, hide_index=True,
                  placeholder="", width="stretch", column_config={
-        "Hạn báo cáo kết quả": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        "Hạn cuối báo cáo": st.column_config.DateColumn(
+            format="DD/MM/YYYY", help="Ngày trước “Hạn báo cáo kết quả” của đợt thi đua."),
         "Số ngày quá hạn": st.column_config.NumberColumn(format="%d ngày"),
     })
+    download_table(listed, "mo-hinh-qua-han-bao-cao" if earlier
+                   else f"mo-hinh-qua-han-bao-cao-{year}", "Tải danh sách",
+                   key="registrations-overdue-download")
     st.caption("Khi đơn vị gửi báo cáo, chọn mô hình ở thẻ “Danh sách” rồi chọn “Báo cáo kết "
                "quả”.")
+
+
+def late_frame(items: Sequence[rules.Late], done: str) -> pd.DataFrame:
+    """Return late registrations or results as a table: who, what, when, how late."""
+    return pd.DataFrame(
+        [{"Đơn vị đăng ký": i.registration["unit"], "Tên mô hình": i.registration["model_name"],
+          done: i.done_on, "Hạn cuối": i.last, "Số ngày muộn": i.days_late,
+          "Đợt thi đua": i.registration["campaign"]} for i in items],
+        columns=["Đơn vị đăng ký", "Tên mô hình", done, "Hạn cuối", "Số ngày muộn",
+                 "Đợt thi đua"])
+
+
+def late_tab(snapshot: Snapshot, year: int) -> None:
+    """List the models registered, and the results reported, on or after their deadline."""
+    st.caption("Hạn ghi “trước ngày X” thì hạn cuối là ngày trước X: đăng ký hoặc báo cáo từ "
+               "ngày X trở đi là muộn.")
+    config = {"Hạn cuối": st.column_config.DateColumn(format="DD/MM/YYYY"),
+              "Số ngày muộn": st.column_config.NumberColumn(format="%d ngày")}
+    for title, what, items, done, stem in (
+        ("Đăng ký muộn", "đăng ký muộn", rules.late_registrations(snapshot, year),
+         "Ngày đăng ký", "dang-ky-muon"),
+        ("Báo cáo kết quả muộn", "báo cáo kết quả muộn", rules.late_results(snapshot, year),
+         "Ngày báo cáo kết quả", "bao-cao-ket-qua-muon"),
+    ):
+        st.markdown(f"**{title}**")
+        if not items:
+            st.success(f"Không có mô hình nào {what} trong các đợt năm {year}.")
+            continue
+        st.warning(f"{len(items)} mô hình {what} trong các đợt năm {year}.")
+        listed = late_frame(items, done)
+        st.dataframe(listed, hide_index=True, placeholder="", width="stretch",
+                     column_config=config | {
+                         done: st.column_config.DateColumn(format="DD/MM/YYYY")})
+        download_table(listed, f"{stem}-{year}", "Tải danh sách",
+                       key=f"registrations-{stem}-download")
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -362,8 +475,8 @@ if campaigns:
     summary(snapshot, settings.year, today)
 
 # Keyed and tracked so the rerun after a save comes back to the same tab.
-tab_add, tab_list, tab_missing, tab_overdue = st.tabs(
-    ["Đăng ký mô hình", "Danh sách", "Chưa đăng ký", "Quá hạn báo cáo"],
+tab_add, tab_list, tab_missing, tab_overdue, tab_late = st.tabs(
+    ["Đăng ký mô hình", "Danh sách", "Chưa đăng ký", "Quá hạn báo cáo", "Đăng ký, báo cáo muộn"],
     key="registrations-tab", on_change="rerun")
 with tab_add:
     register_tab(snapshot, campaigns, settings.year, today)
@@ -373,6 +486,8 @@ with tab_missing:
     missing_tab(snapshot, campaigns, settings.year, today)
 with tab_overdue:
     overdue_tab(snapshot, settings.year, today)
+with tab_late:
+    late_tab(snapshot, settings.year)
 
 st.caption(f"Dữ liệu đọc lúc {snapshot.read_at:%H:%M %d/%m/%Y}.")
 if st.button("Tải lại dữ liệu", help="Đọc lại dữ liệu mới nhất, ví dụ sau khi có người sửa "

@@ -17,17 +17,22 @@ from services.choices import Role
 from services.config import load_secrets
 from services.schema import (
     ARCHIVED,
+    ATTENDEES,
     AUDIT,
     CAMPAIGNS,
     INDICATOR_VALUES,
     INDICATORS,
     MEETINGS,
+    MEMBER_REPORTS,
     MEMBERS,
     OUTSIDE,
     REGISTRATIONS,
+    REPORT_SETTINGS,
     SHEETS,
+    TASKS,
     UNITS,
     USERS,
+    VISIT_PLAN,
     Sheet,
 )
 from services.store.base import StoreError
@@ -125,9 +130,15 @@ SHEET_ACCESS: dict[str, Access] = {
     REGISTRATIONS.key: _EVERYONE_READS,
     MEMBERS.key: _EVERYONE_READS,
     MEETINGS.key: _EVERYONE_READS,
+    ATTENDEES.key: _EVERYONE_READS,
+    VISIT_PLAN.key: _EVERYONE_READS,
+    TASKS.key: _EVERYONE_READS,
+    MEMBER_REPORTS.key: _EVERYONE_READS,
     # The Plan 48 catalogue: everyone reads the targets; only an admin changes the plan itself.
     INDICATORS.key: Access(read=Role.VIEWER, write=Role.ADMIN),
     INDICATOR_VALUES.key: _EVERYONE_READS,
+    # The letterhead, signer and recipients of the reports: everyone reads, an admin sets them.
+    REPORT_SETTINGS.key: Access(read=Role.VIEWER, write=Role.ADMIN),
     # Who has which role (e-mail addresses), and the trail of every change.
     USERS.key: Access(read=Role.ADMIN, write=Role.ADMIN),
     AUDIT.key: Access(read=Role.ADMIN, write=Role.ADMIN),

@@ -1,9 +1,12 @@
-"""Rules of the "Dân vận khéo" campaign: deadlines, who has not registered, overdue results,
-the life cycle of a registered model, and the counts the page summarises.
+"""Rules of the "Dân vận khéo" campaign: deadlines, who has not registered, what came late,
+new and continued models, the life cycle of a registered model, and the counts the page shows.
 
 Deadlines always come from the campaign record ("Đợt thi đua"): they differ per ward, per year
-and per phase. A deadline day is the last day allowed: it ends at midnight Vietnam time, so a
-deadline has passed only when today (`services.clock.today()`) is after it.
+and per phase. The plan words each one as "trước ngày X" (seed 004: "đăng ký … trước ngày
+07/4/2024", "báo cáo kết quả … trước ngày 05/9/2024", "đến trước ngày 15/12/2024"), and the
+campaign columns store X. `last_day` is the one reading of it: the last day allowed is the day
+before X, and it ends at midnight Vietnam time (`services.clock.today()`). Every deadline
+judgement here (open, passed, late, overdue, days left) goes through it.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from services.choices import Field, ModelKind, RecognitionLevel, RegistrationStatus
+from services.choices import Field, ModelKind, ModelOrigin, RecognitionLevel, RegistrationStatus
 from services.coltypes import format_date_vn
+from services.progress import units_in_year
 from services.reference import CRITERIA
 from services.schema import ARCHIVED, REGISTRATIONS, Record
-from services.text import natural_key, nfc
+from services.text import fold, natural_key, nfc
 from services.validation import Snapshot
 
 Status = RegistrationStatus
@@ -52,14 +56,33 @@ def campaign_for(snapshot: Snapshot, registration: Mapping[str, Any]) -> Record 
     return None if campaign is None or campaign.get(ARCHIVED) else campaign
 
 
-def days_left(deadline: date, today: date) -> int:
-    """Return the days from today to the deadline: 0 on the day itself, negative once passed."""
-    return (deadline - today).days
+def last_day(deadline: date) -> date:
+    """Return the last day allowed by "trước ngày X" (seed 004): the day before X."""
+    return deadline - timedelta(days=1)
+
+
+def days_left(last: date, today: date) -> int:
+    """Return the days from today to a last allowed day: 0 on that day, negative once passed.
+
+    Pass a campaign deadline through `last_day` first; other due dates (a meeting report, an
+    indicator's "trong quý I") are last days already.
+    """
+    return (last - today).days
 
 
 def is_past(deadline: date, today: date) -> bool:
-    """Tell whether the deadline has passed (the deadline day itself is still allowed)."""
-    return today > deadline
+    """Tell whether "trước ngày `deadline`" has passed: from the day `deadline` itself on."""
+    return today > last_day(deadline)
+
+
+def is_late(done_on: date, deadline: date) -> bool:
+    """Tell whether something done on `done_on` missed "trước ngày `deadline`"."""
+    return done_on > last_day(deadline)
+
+
+def days_late(done_on: date, deadline: date) -> int:
+    """Return how many days after the last allowed day `done_on` falls (1 on the day X)."""
+    return (done_on - last_day(deadline)).days
 
 
 def registration_open(campaign: Mapping[str, Any], today: date) -> bool:
@@ -75,22 +98,29 @@ def default_campaign(campaigns: Sequence[Record], today: date) -> Record | None:
 
 
 def deadline_text(deadline: date, today: date) -> str:
-    """Say how a deadline stands today: "còn 5 ngày", "hôm nay là hạn cuối", "đã hết hạn"."""
-    left = days_left(deadline, today)
+    """Say how "trước ngày `deadline`" stands today: "hạn cuối 06/04/2024, còn 5 ngày"."""
+    last = last_day(deadline)
+    left = days_left(last, today)
+    when = f"hạn cuối {format_date_vn(last)}"
     if left > 0:
-        return f"còn {left} ngày"
+        return f"{when}, còn {left} ngày"
     if left == 0:
-        return "hôm nay là hạn cuối"
-    return f"đã hết hạn ({-left} ngày trước)"
+        return f"{when}: hôm nay là hạn cuối"
+    return f"{when}: đã hết hạn ({-left} ngày trước)"
 
 
 @dataclass(frozen=True)
 class Deadline:
-    """One dated milestone of a campaign, and how it stands today."""
+    """One dated milestone of a campaign ("trước ngày `day`"), and how it stands today."""
 
     label: str
-    day: date
+    day: date  # X of "trước ngày X", as the campaign records it
     today: date
+
+    @property
+    def last(self) -> date:
+        """Return the last day allowed: the day before `day`."""
+        return last_day(self.day)
 
     @property
     def passed(self) -> bool:
@@ -99,12 +129,12 @@ class Deadline:
 
     @property
     def remaining(self) -> int:
-        """Return the days left (negative once passed)."""
-        return days_left(self.day, self.today)
+        """Return the days left to the last allowed day (negative once passed)."""
+        return days_left(self.last, self.today)
 
     def text(self) -> str:
-        """Return "07/04/2026 · còn 3 ngày"."""
-        return f"{format_date_vn(self.day)} · {deadline_text(self.day, self.today)}"
+        """Return "trước ngày 07/04/2026 · hạn cuối 06/04/2026, còn 3 ngày"."""
+        return f"trước ngày {format_date_vn(self.day)} · {deadline_text(self.day, self.today)}"
 
 
 # Column key and label of the campaign's dated milestones, in the order they fall.
@@ -133,10 +163,26 @@ def registrations_of(snapshot: Snapshot, campaigns: int | Iterable[str]) -> list
     return [r for r in snapshot["registrations"].active() if r.get("campaign") in names]
 
 
+def units_that_must_register(snapshot: Snapshot, year: int) -> list[Record]:
+    """Return the units marked "Phải đăng ký mô hình" that existed in the year."""
+    return [u for u in units_in_year(snapshot, year) if u.get("must_register")]
+
+
 def units_not_registered(snapshot: Snapshot, campaigns: int | Iterable[str]) -> list[Record]:
-    """Return units that must register but have no model in the year's (or named) campaigns."""
+    """Return units that must register but have no model in the year's (or named) campaigns.
+
+    Only units that existed in the campaigns' year count (`progress.units_in_year`), so a unit
+    created later never shows as missing from an earlier year's campaign.
+    """
     registered = {r.get("unit") for r in registrations_of(snapshot, campaigns)}
-    missing = [u for u in snapshot["units"].active()
+    if isinstance(campaigns, int):
+        years = {campaigns}
+    else:
+        names = _campaign_set(snapshot, campaigns)
+        years = {c.get("year") for c in snapshot["campaigns"].records
+                 if c.get("name") in names and c.get("year") is not None}
+    units = {u["name"]: u for y in sorted(years) for u in units_in_year(snapshot, y)}
+    missing = [u for u in units.values()
                if u.get("must_register") and u.get("name") not in registered]
     return sorted(missing, key=lambda u: natural_key(str(u["name"])))
 
@@ -151,8 +197,13 @@ class Overdue:
 
     registration: Record
     campaign: Record
-    report_by: date
+    report_by: date  # X of "trước ngày X"
     days_overdue: int
+
+    @property
+    def last(self) -> date:
+        """Return the last day the results were due."""
+        return last_day(self.report_by)
 
 
 def overdue_results(snapshot: Snapshot, today: date, year: int | None = None) -> list[Overdue]:
@@ -169,10 +220,105 @@ def overdue_results(snapshot: Snapshot, today: date, year: int | None = None) ->
             continue
         report_by = campaign.get("report_by")
         if report_by is not None and is_past(report_by, today):
-            out.append(Overdue(registration, campaign, report_by, (today - report_by).days))
+            out.append(Overdue(registration, campaign, report_by, days_late(today, report_by)))
     return sorted(out, key=lambda o: (-o.days_overdue,
                                       natural_key(str(o.registration.get("unit") or "")),
                                       natural_key(str(o.registration.get("model_name") or ""))))
+
+
+@dataclass(frozen=True)
+class Late:
+    """A registration, or a results report, made on or after its "trước ngày" deadline."""
+
+    registration: Record
+    campaign: Record
+    deadline: date  # X of "trước ngày X", as the campaign records it
+    done_on: date
+    days_late: int
+
+    @property
+    def last(self) -> date:
+        """Return the last day that was allowed."""
+        return last_day(self.deadline)
+
+
+def _late(snapshot: Snapshot, campaigns: int | Iterable[str], done_key: str,
+          deadline_key: str) -> list[Late]:
+    out: list[Late] = []
+    for registration in registrations_of(snapshot, campaigns):
+        campaign = campaign_for(snapshot, registration)
+        done_on = registration.get(done_key)
+        deadline = campaign.get(deadline_key) if campaign is not None else None
+        if campaign is None or done_on is None or deadline is None:
+            continue
+        if is_late(done_on, deadline):
+            out.append(Late(registration, campaign, deadline, done_on,
+                            days_late(done_on, deadline)))
+    return sorted(out, key=lambda x: (-x.days_late, natural_key(str(x.registration.get("unit"))),
+                                      natural_key(str(x.registration.get("model_name")))))
+
+
+def late_registrations(snapshot: Snapshot, campaigns: int | Iterable[str]) -> list[Late]:
+    """Return models registered on or after the campaign's "Hạn đăng ký", latest first."""
+    return _late(snapshot, campaigns, "registered_on", "register_by")
+
+
+def late_results(snapshot: Snapshot, campaigns: int | Iterable[str]) -> list[Late]:
+    """Return results reported on or after the campaign's "Hạn báo cáo kết quả", latest first."""
+    return _late(snapshot, campaigns, "reported_on", "report_by")
+
+
+def lateness(record: Mapping[str, Any], campaign: Mapping[str, Any] | None, today: date) -> str:
+    """Say what of a model came, or is, late ("Đăng ký muộn 2 ngày"), or "" when nothing is."""
+    if campaign is None:
+        return ""
+    notes = []
+    registered, register_by = record.get("registered_on"), campaign.get("register_by")
+    if registered is not None and register_by is not None and is_late(registered, register_by):
+        notes.append(f"Đăng ký muộn {days_late(registered, register_by)} ngày")
+    reported, report_by = record.get("reported_on"), campaign.get("report_by")
+    if report_by is not None and reported is not None and is_late(reported, report_by):
+        notes.append(f"Báo cáo kết quả muộn {days_late(reported, report_by)} ngày")
+    elif (report_by is not None and record.get("status") in NOT_REPORTED
+          and is_past(report_by, today)):
+        notes.append(f"Chưa báo cáo kết quả, quá hạn {days_late(today, report_by)} ngày")
+    return "; ".join(notes)
+
+
+# --- new, kept and replicated models -----------------------------------------------------------
+
+
+def origin_of(record: Mapping[str, Any]) -> ModelOrigin:
+    """Return whether a model is new, kept or replicated; a blank cell means new."""
+    return ModelOrigin(record.get("origin") or ModelOrigin.MOI)
+
+
+def continued_label(model_name: str, year: int) -> str:
+    """Return how "Tiếp nối mô hình" names an earlier model: "Tên mô hình (2023)"."""
+    return f"{nfc(model_name)} ({year})"
+
+
+def suggest_continued(snapshot: Snapshot, unit: str, model_name: str, year: int) -> str | None:
+    """Suggest the earlier model a kept ("Duy trì") one continues, for "Tiếp nối mô hình".
+
+    The unit's own model of an earlier year with the same name, compared without diacritics,
+    case or extra spaces; the latest such year. None when there is none.
+    """
+    wanted_unit, wanted_name = fold(unit or ""), fold(model_name or "")
+    if not wanted_unit or not wanted_name:
+        return None
+    found: list[tuple[int, str]] = []
+    for registration in snapshot["registrations"].active():
+        campaign = campaign_for(snapshot, registration)
+        earlier = campaign.get("year") if campaign is not None else None
+        if (earlier is not None and earlier < year
+                and fold(str(registration.get("unit") or "")) == wanted_unit
+                and fold(str(registration.get("model_name") or "")) == wanted_name):
+            found.append((earlier, str(registration["model_name"])))
+    if not found:
+        return None
+    earlier, name = max(found, key=lambda f: f[0])
+    return continued_label(name, earlier)
 
 
 # --- life cycle --------------------------------------------------------------------------------
@@ -240,19 +386,18 @@ def transition(
             changes |= {"reported_on": None, "result": None}
         changes |= {"recognition": None} | dict.fromkeys(_CRITERIA_KEYS)
         return changes, []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []  # (column key, message)
     if target == Status.DA_BAO_CAO:
         text = nfc(result or "")
         if reported_on is None:
-            problems.append(f"{_header('reported_on')}: bắt buộc khi báo cáo kết quả")
+            problems.append(("reported_on", "bắt buộc khi báo cáo kết quả"))
         elif reported_on > today:
-            problems.append(f"{_header('reported_on')}: không được sau hôm nay "
-                            f"({format_date_vn(today)})")
+            problems.append(("reported_on", f"không được sau hôm nay ({format_date_vn(today)})"))
         elif record.get("registered_on") and reported_on < record["registered_on"]:
-            problems.append(f"{_header('reported_on')}: không được trước ngày đăng ký "
-                            f"({format_date_vn(record['registered_on'])})")
+            problems.append(("reported_on", "không được trước ngày đăng ký "
+                                            f"({format_date_vn(record['registered_on'])})"))
         if not text:
-            problems.append(f"{_header('result')}: bắt buộc khi báo cáo kết quả")
+            problems.append(("result", "bắt buộc khi báo cáo kết quả"))
         changes |= {"reported_on": reported_on, "result": text or None}
     elif target in (Status.CONG_NHAN, Status.KHONG_CONG_NHAN):
         level = None
@@ -262,11 +407,29 @@ def transition(
             except ValueError:
                 level = None
             if level is None:
-                problems.append(f"{_header('recognition')}: bắt buộc khi mô hình được công nhận "
-                                f"(chọn một trong: {', '.join(RecognitionLevel)})")
+                problems.append(("recognition", "bắt buộc khi mô hình được công nhận "
+                                                f"(chọn một trong: {', '.join(RecognitionLevel)})"))
         judged = criteria or {}
         changes |= {"recognition": level} | {k: bool(judged.get(k)) for k in _CRITERIA_KEYS}
-    return (changes, []) if not problems else ({}, problems)
+    problems += _sheet_rule_problems(record, changes, {key for key, _ in problems})
+    if problems:
+        return {}, [f"{_header(key)}: {message}" for key, message in problems]
+    return changes, []
+
+
+def _sheet_rule_problems(record: Mapping[str, Any], changes: Mapping[str, Any],
+                         reported: set[str]) -> list[tuple[str, str]]:
+    # The sheet's own row rules (recognition needs all five criteria, seed 004 mục II.4) judge
+    # the record as the move would leave it, so the person hears of them before saving, in the
+    # words validation uses on the sheet. Only the columns this move changes are spoken of.
+    after = {**record, **changes}
+    out = []
+    for check in REGISTRATIONS.row_checks:
+        for key, message in check(after):
+            if key in changes and key not in reported:
+                reported.add(key)
+                out.append((key, message))
+    return out
 
 
 def cleared_by_undo(record: Mapping[str, Any], target: Status | str) -> list[str]:
@@ -333,16 +496,19 @@ class Summary:
     by_field: list[tuple[str, int]]
     by_status: list[tuple[str, int]]
     by_unit: list[tuple[str, int]]
+    by_origin: list[tuple[str, int]]
 
 
 def summarise(records: Sequence[Record]) -> Summary:
-    """Count registrations by field and status (every value, zeros included) and by unit."""
+    """Count registrations by field, status and origin (every value, zeros included) and unit."""
     fields = Counter(r.get("field") for r in records)
     statuses = Counter(r.get("status") for r in records)
+    origins = Counter(origin_of(r) for r in records)
     units = Counter(str(r.get("unit") or "") for r in records)
     return Summary(
         total=len(records),
         by_field=[(str(f), fields.get(f, 0)) for f in Field],
         by_status=[(str(s), statuses.get(s, 0)) for s in Status],
         by_unit=[(u, units[u]) for u in sorted(units, key=natural_key)],
+        by_origin=[(str(o), origins.get(o, 0)) for o in ModelOrigin],
     )

@@ -23,6 +23,7 @@ VI_LOCALE = alt.Locale(
 )
 STATUS_COLORS = {
     "Đạt": "#2e7d32",
+    "Vượt chỉ tiêu": "#1b5e20",
     "Đúng tiến độ": "#2e7d32",
     "Chưa đạt": "#c62828",
     "Chậm tiến độ": "#c62828",

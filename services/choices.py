@@ -55,6 +55,14 @@ class RecognitionLevel(StrEnum):
     TINH = "Cấp tỉnh"
 
 
+class ModelOrigin(StrEnum):
+    """Whether a model is new this year or continues an earlier one (seed 001, items 1 and 3)."""
+
+    MOI = "Mới"
+    DUY_TRI = "Duy trì"
+    NHAN_RONG = "Nhân rộng"
+
+
 class Gender(StrEnum):
     """Gender as the roster records it."""
 
@@ -68,6 +76,32 @@ class MemberStatus(StrEnum):
     DE_XUAT = "Đề xuất"
     DA_PHE_DUYET = "Đã phê duyệt"
     THOI_THAM_GIA = "Thôi tham gia"
+
+
+class MemberReportKind(StrEnum):
+    """What a core-force member reports to the Party Committee (seed 000, mục 2.2a)."""
+
+    TU_TUONG = "Tình hình tư tưởng"
+    DU_LUAN = "Dư luận"
+    DIEM_NONG = "Điểm nóng"
+    KIEN_NGHI = "Kiến nghị"
+
+
+class TaskStatus(StrEnum):
+    """Progress of a task assigned by a directive or plan."""
+
+    CHUA = "Chưa thực hiện"
+    DANG = "Đang thực hiện"
+    XONG = "Hoàn thành"
+
+
+class ReportKind(StrEnum):
+    """The reports the office sends upward (seeds 000, 002 §IV.3, 003 §III.3, 004 §III)."""
+
+    CHI_TIEU = "Kết quả thực hiện Kế hoạch 48"
+    SINH_HOAT = "Dự sinh hoạt chi bộ khu dân cư"
+    DAN_VAN_KHEO = "Phong trào thi đua “Dân vận khéo”"
+    NONG_COT = "Lực lượng nòng cốt ở cơ sở"
 
 
 class AttendeeLevel(StrEnum):

@@ -66,6 +66,31 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    """Write a report (DOCX) in the layout of Party documents; narrative left as "[…]"."""
+    from services.bootstrap import open_store
+    from services.clock import today
+    from services.docx_report import render
+    from services.report import UnknownCampaign, build
+
+    if args.month is not None and not 1 <= args.month <= 12:
+        print("--month phải từ 1 đến 12.", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    snapshot = open_store(settings).snapshot()
+    try:
+        report = build(args.kind, snapshot, settings, year=args.year or settings.year,
+                       day=today(), month=args.month, campaign=args.campaign)
+    except UnknownCampaign as err:
+        print(f"Lỗi: {err}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(render(report))
+    print(f"Đã ghi báo cáo “{report.subject}” vào {out.resolve()}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every verb."""
     parser = argparse.ArgumentParser(
@@ -92,6 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
                               description=_export.__doc__)
     export.add_argument("--out", default="exports", help="thư mục ghi tệp (mặc định exports/)")
     export.set_defaults(handler=_export)
+    report = verbs.add_parser("report", help="viết báo cáo (DOCX) theo thể thức văn bản của Đảng",
+                              description=_report.__doc__)
+    from services.report import SLUGS
+
+    report.add_argument("kind", choices=list(SLUGS), help="loại báo cáo")
+    report.add_argument("--year", type=int, default=None, help="năm báo cáo (mặc định DANVAN_YEAR)")
+    report.add_argument("--month", type=int, default=None,
+                        help="tháng (báo cáo sinh-hoat; mặc định tháng vừa qua)")
+    report.add_argument("--campaign", default=None,
+                        help="tên đợt thi đua (báo cáo dan-van-kheo; mặc định cả năm)")
+    report.add_argument("--out", required=True, help="tệp .docx ghi ra")
+    report.set_defaults(handler=_report)
     return parser
 
 

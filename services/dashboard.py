@@ -28,7 +28,7 @@ import pandas as pd
 
 from services import attendance as att
 from services import campaign as cp
-from services import charts, progress, quality, roster
+from services import charts, progress, quality, roster, tasks
 from services.choices import MemberStatus, TargetKind
 from services.coltypes import format_date_vn, format_number
 from services.text import natural_key
@@ -63,8 +63,10 @@ class DueKind(StrEnum):
     DANG_KY = "Đăng ký mô hình"
     BAO_CAO_MO_HINH = "Báo cáo kết quả mô hình"
     BAO_CAO_SINH_HOAT = "Báo cáo dự sinh hoạt"
+    DU_SINH_HOAT = "Dự sinh hoạt theo phân công"
     CHI_TIEU = "Chỉ tiêu Kế hoạch 48"
     DOT_THI_DUA = "Đợt thi đua"
+    NHIEM_VU = "Nhiệm vụ"
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(DueKind)}
@@ -115,14 +117,15 @@ def _registration_due(snapshot: Snapshot, year: int, today: date, horizon: int,
     if campaign is None or campaign.get("register_by") is None:
         return []
     missing = [str(u["name"]) for u in cp.units_not_registered(snapshot, year)]
-    left = cp.days_left(campaign["register_by"], today)
+    last = cp.last_day(campaign["register_by"])  # "trước ngày X": the day before X
+    left = cp.days_left(last, today)
     if not missing or left > horizon:
         return []
     covered.add((str(campaign["name"]), campaign["register_by"]))
     return [DueItem(DueKind.DANG_KY, f"Đăng ký mô hình – {campaign['name']}",
                     f"{format_number(len(missing), 0)} đơn vị chưa đăng ký: "
                     + names_text(missing, "đơn vị"),
-                    campaign["register_by"], left)]
+                    last, left)]
 
 
 def _results_due(snapshot: Snapshot, year: int, today: date, horizon: int,
@@ -131,7 +134,7 @@ def _results_due(snapshot: Snapshot, year: int, today: date, horizon: int,
     out = []
     for campaign in cp.current_campaigns(snapshot, year):
         report_by = campaign.get("report_by")
-        if report_by is None or cp.days_left(report_by, today) > horizon:
+        if report_by is None or cp.days_left(cp.last_day(report_by), today) > horizon:
             continue
         pending = [r for r in cp.registrations_of(snapshot, [campaign["name"]])
                    if r.get("status") in cp.NOT_REPORTED]
@@ -142,7 +145,8 @@ def _results_due(snapshot: Snapshot, year: int, today: date, horizon: int,
         out.append(DueItem(DueKind.BAO_CAO_MO_HINH,
                            f"Báo cáo kết quả {format_number(len(pending), 0)} mô hình – "
                            f"{campaign['name']}",
-                           names_text(units, "đơn vị"), report_by, cp.days_left(report_by, today)))
+                           names_text(units, "đơn vị"), cp.last_day(report_by),
+                           cp.days_left(cp.last_day(report_by), today)))
     return out
 
 
@@ -184,6 +188,34 @@ def _attendance_due(meetings: Iterable[Mapping[str, Any]], today: date,
     return out
 
 
+def _planned_visits_due(snapshot: Snapshot, today: date, horizon: int) -> list[DueItem]:
+    """Planned branch visits not made: one row per person, the oldest period end first.
+
+    Periods that ended in the last 12 months count (as the reports above), and those ending
+    within the horizon.
+    """
+    first, _ = att.recent_window(today)
+    waiting: dict[str, list[att.PlannedVisit]] = {}
+    for visit in att.plan_progress(snapshot["visit_plan"].active(),
+                                   snapshot["attendees"].records,
+                                   snapshot["meetings"].active(), today):
+        if (visit.state == att.PlanState.DA_DU or visit.end < first
+                or cp.days_left(visit.end, today) > horizon):
+            continue
+        waiting.setdefault(visit.attendee, []).append(visit)
+    out = []
+    for person, visits in waiting.items():
+        visits.sort(key=lambda v: v.end)
+        where = [f"{v.branch} ({format_date_vn(v.start)} – {format_date_vn(v.end)})"
+                 for v in visits]
+        task = (f"Dự sinh hoạt {where[0]}" if len(visits) == 1 else
+                f"Dự {len(visits)} buổi sinh hoạt theo phân công: " + "; ".join(where[:3])
+                + ("; …" if len(visits) > 3 else ""))
+        out.append(DueItem(DueKind.DU_SINH_HOAT, task, person, visits[0].end,
+                           cp.days_left(visits[0].end, today)))
+    return out
+
+
 def _indicator_due(snapshot: Snapshot, today: date, horizon: int) -> list[DueItem]:
     """Indicators with a completion date ("trong quý I/2023") that are not met by it."""
     out = []
@@ -219,8 +251,16 @@ def _milestones_due(snapshot: Snapshot, year: int, today: date, horizon: int,
                 continue
             out.append(DueItem(DueKind.DOT_THI_DUA, f"{deadline.label} – {campaign['name']}",
                                _MILESTONE_WHO.get(deadline.label, "Các đơn vị đăng ký mô hình"),
-                               deadline.day, deadline.remaining))
+                               deadline.last, deadline.remaining))
     return out
+
+
+def _tasks_due(records: Sequence[Mapping[str, Any]], today: date,
+               horizon: int) -> list[DueItem]:
+    """Unfinished tasks past their deadline or due within the horizon (`services.tasks`)."""
+    due = tasks.overdue_tasks(records, today) + tasks.upcoming_tasks(records, today, horizon)
+    return [DueItem(DueKind.NHIEM_VU, tasks.task_label(t), str(t.get("responsible") or ""),
+                    t["deadline"], cp.days_left(t["deadline"], today)) for t in due]
 
 
 def due_items(snapshot: Snapshot, year: int, today: date,
@@ -230,8 +270,10 @@ def due_items(snapshot: Snapshot, year: int, today: date,
     items = (_registration_due(snapshot, year, today, horizon, covered)
              + _results_due(snapshot, year, today, horizon, covered)
              + _attendance_due(snapshot["meetings"].active(), today, horizon)
+             + _planned_visits_due(snapshot, today, horizon)
              + _indicator_due(snapshot, today, horizon)
-             + _milestones_due(snapshot, year, today, horizon, covered))
+             + _milestones_due(snapshot, year, today, horizon, covered)
+             + _tasks_due(snapshot["tasks"].active(), today, horizon))
     return sorted(items, key=lambda i: (i.days_left, _KIND_ORDER[i.kind], natural_key(i.task)))
 
 
@@ -245,13 +287,24 @@ def due_frame(items: Sequence[DueItem]) -> pd.DataFrame:
 
 
 def latest_indicator_year(snapshot: Snapshot, working_year: int) -> int:
-    """Return the latest year (up to the working year) with an entered value.
+    """Return the latest year (up to the working year) with a value of an active indicator.
 
-    Without any value, the year whose figures are normally entered: the one before.
+    Without any value, the year whose figures are normally entered: the one before. The
+    headline of that year counts only the indicators with data, so a year with its first few
+    figures is shown as "1/1 đạt, 18 chưa có số liệu", never as 18 failures.
     """
-    years = [r["year"] for r in snapshot[progress.VALUES].active()
-             if r.get("year") and r["year"] <= working_year]
+    years = [y for indicator in progress.indicators(snapshot)
+             for y in progress.series(snapshot, indicator["code"]).years() if y <= working_year]
     return max(years) if years else progress.last_completed_year(working_year)
+
+
+def indicator_headline(met: int, with_data: int, unknown: int) -> str:
+    """Say "12/15 đạt, 4 chưa có số liệu": an indicator without data is not counted as failed."""
+    head = (f"{format_number(met, 0)}/{format_number(with_data, 0)} đạt" if with_data
+            else "Chưa có số liệu")
+    if with_data and unknown:
+        head += f", {format_number(unknown, 0)} chưa có số liệu"
+    return head
 
 
 STATUS_COUNT_COLUMNS = ("Nhóm", "Trạng thái", "Số chỉ tiêu")
@@ -302,9 +355,18 @@ class IndicatorView:
         return sum(e.met is None for e in self.evaluations)
 
     @property
+    def with_data(self) -> int:
+        """Return how many have a figure for the year (met or not): what the headline counts."""
+        return self.total - self.unknown
+
+    @property
     def has_data(self) -> bool:
         """Tell whether any indicator has a figure for the year."""
         return self.unknown < self.total
+
+    def headline(self) -> str:
+        """Say "12/15 đạt, 4 chưa có số liệu": met out of those with data, never the rest."""
+        return indicator_headline(self.met, self.with_data, self.unknown)
 
     def default_trend(self) -> str | None:
         """Return the code whose trend to show first: the first one behind, else with data."""
@@ -409,14 +471,19 @@ class RegistrationView:
 
     year: int
     campaigns: tuple[str, ...]
-    deadline: str  # "Hạn đăng ký Đợt 2: 15/07/2026 · đã hết hạn (130 ngày trước)"
+    # "Hạn đăng ký Đợt 2: trước ngày 15/07/2026 · hạn cuối 14/07/2026: đã hết hạn (130 ngày trước)"
+    deadline: str
     total: int
     by_field: pd.DataFrame  # Lĩnh vực / Số mô hình
     by_status: pd.DataFrame  # Trạng thái / Số mô hình
     by_kind: pd.DataFrame  # Loại đơn vị / Tình trạng / Số đơn vị
     must_register: int
     not_registered: pd.DataFrame  # Đơn vị / Loại đơn vị / Người phụ trách / Số điện thoại
-    overdue: pd.DataFrame  # Đơn vị / Tên mô hình / Hạn báo cáo / Số ngày quá hạn / Đợt thi đua
+    overdue: pd.DataFrame  # Đơn vị / Tên mô hình / Hạn cuối báo cáo / Số ngày quá hạn / Đợt thi đua
+    # Mô hình mới hay tiếp nối / Số mô hình
+    by_origin: pd.DataFrame
+    # Việc / Đơn vị / Tên mô hình / Ngày / Hạn cuối / Số ngày muộn / Đợt thi đua
+    late: pd.DataFrame
 
     @property
     def registered_units(self) -> int:
@@ -434,7 +501,7 @@ def build_registrations(snapshot: Snapshot, year: int, today: date) -> Registrat
     if default is not None and default.get("register_by"):
         deadline = (f"Hạn đăng ký {default['name']}: "
                     f"{cp.Deadline('', default['register_by'], today).text()}")
-    must = [u for u in snapshot["units"].active() if u.get("must_register")]
+    must = cp.units_that_must_register(snapshot, year)
     missing = cp.units_not_registered(snapshot, year) if campaigns else []
     missing_names = {u["name"] for u in missing}
     per_kind: Counter[tuple[str, str]] = Counter(
@@ -450,9 +517,17 @@ def build_registrations(snapshot: Snapshot, year: int, today: date) -> Registrat
          for u in missing], columns=["Đơn vị", "Loại đơn vị", "Người phụ trách", "Số điện thoại"])
     overdue = pd.DataFrame(
         [(o.registration.get("unit"), o.registration.get("model_name"),
-          format_date_vn(o.report_by), o.days_overdue, o.campaign["name"])
+          format_date_vn(o.last), o.days_overdue, o.campaign["name"])
          for o in cp.overdue_results(snapshot, today, year)],
-        columns=["Đơn vị", "Tên mô hình", "Hạn báo cáo", "Số ngày quá hạn", "Đợt thi đua"])
+        columns=["Đơn vị", "Tên mô hình", "Hạn cuối báo cáo", "Số ngày quá hạn", "Đợt thi đua"])
+    late = pd.DataFrame(
+        [(what, x.registration.get("unit"), x.registration.get("model_name"),
+          format_date_vn(x.done_on), format_date_vn(x.last), x.days_late, x.campaign["name"])
+         for what, found in (("Đăng ký", cp.late_registrations(snapshot, year)),
+                             ("Báo cáo kết quả", cp.late_results(snapshot, year)))
+         for x in found],
+        columns=["Việc", "Đơn vị", "Tên mô hình", "Ngày", "Hạn cuối", "Số ngày muộn",
+                 "Đợt thi đua"])
     return RegistrationView(
         year=year,
         campaigns=tuple(str(c["name"]) for c in campaigns),
@@ -464,6 +539,9 @@ def build_registrations(snapshot: Snapshot, year: int, today: date) -> Registrat
         must_register=len(must),
         not_registered=not_registered,
         overdue=overdue,
+        by_origin=pd.DataFrame(summary.by_origin, columns=["Mô hình mới hay tiếp nối",
+                                                           "Số mô hình"]),
+        late=late,
     )
 
 
@@ -486,12 +564,17 @@ class AttendanceView:
     neglected: pd.DataFrame  # the first CHART_ROWS of `branches`: Chi bộ / Số lượt dự
     unvisited: tuple[str, ...]
     window: tuple[date, date]
+    percent: str = "—"  # "100% phải tham gia": "85,7% (6/7 người)"
+    notes: tuple[str, ...] = ()  # what the figures rest on when there is no register yet
+    unregistered: tuple[str, ...] = ()  # logged, not on the register of who must attend
 
 
 def build_attendance(snapshot: Snapshot, year: int, today: date) -> AttendanceView:
     """Judge each attendee's visits in the year; count visits per branch in the last 12 months."""
     meetings = snapshot["meetings"].active()
-    rows = att.compliance(meetings, today, year)
+    judged = att.register_compliance(snapshot["attendees"].active(), meetings,
+                                     snapshot["units"].records, today, year)
+    rows = judged.people
     levels = Counter((str(r.level), str(r.overall)) for r in rows)
     by_level = pd.DataFrame(
         [(str(level), str(state), levels[(str(level), str(state))])
@@ -531,6 +614,9 @@ def build_attendance(snapshot: Snapshot, year: int, today: date) -> AttendanceVi
         neglected=branches.loc[:, ["Chi bộ", "Số lượt dự"]].head(CHART_ROWS),
         unvisited=tuple(b.branch for b in visits if not b.visits),
         window=window,
+        percent=judged.percent_text(),
+        notes=tuple(judged.notes()),
+        unregistered=tuple(f"{r.name} ({r.level})" for r in judged.unregistered),
     )
 
 
@@ -577,6 +663,32 @@ def build_roster(snapshot: Snapshot) -> RosterView:
     )
 
 
+# --- tasks and the core force's reports -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TasksView:
+    """The figures of the tasks and of the core force's reports."""
+
+    tasks: int
+    overdue_tasks: int
+    due_soon_tasks: int
+    reports: int
+    unhandled_reports: int
+
+
+def build_tasks(snapshot: Snapshot, today: date, horizon: int = HORIZON_DAYS) -> TasksView:
+    """Count overdue and upcoming tasks and unhandled core-force reports (`services.tasks`)."""
+    records, reports = snapshot["tasks"].active(), snapshot["member_reports"].active()
+    return TasksView(
+        tasks=len(records),
+        overdue_tasks=len(tasks.overdue_tasks(records, today)),
+        due_soon_tasks=len(tasks.upcoming_tasks(records, today, horizon)),
+        reports=len(reports),
+        unhandled_reports=len(tasks.unhandled_reports(reports)),
+    )
+
+
 # --- key figures and the whole model -----------------------------------------------------------
 
 
@@ -589,6 +701,7 @@ class KeyFigures:
     indicators_total: int
     indicators_behind: int
     indicators_unknown: int
+    indicators_with_data: int  # the headline's denominator: "12/15 đạt, 4 chưa có số liệu"
     has_campaign: bool
     models_registered: int
     units_must_register: int
@@ -600,6 +713,11 @@ class KeyFigures:
     missing_reports: int
     groups: int
     groups_without_list: int
+
+    def indicator_headline(self) -> str:
+        """Say "12/15 đạt, 4 chưa có số liệu" for the indicator year."""
+        return indicator_headline(self.indicators_met, self.indicators_with_data,
+                                  self.indicators_unknown)
 
 
 @dataclass(frozen=True)
@@ -633,6 +751,7 @@ def build(snapshot: Snapshot, year: int, today: date) -> Dashboard:
         indicators_total=indicators.total,
         indicators_behind=indicators.behind,
         indicators_unknown=indicators.unknown,
+        indicators_with_data=indicators.with_data,
         has_campaign=bool(registrations.campaigns),
         models_registered=registrations.total,
         units_must_register=registrations.must_register,

@@ -16,16 +16,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from services import attendance as att
 from services import clock
+from services.campaign import last_day
 from services.choices import (
     AttendeeLevel,
     Gender,
+    MemberReportKind,
     MemberStatus,
     ModelKind,
+    ModelOrigin,
     RecognitionLevel,
     RegistrationStatus,
+    ReportKind,
     Role,
     TargetKind,
+    TaskStatus,
     UnitKind,
 )
 from services.choices import Field as ModelField
@@ -36,7 +42,8 @@ Data = dict[str, list[Record]]
 
 # Independent random streams, one per sheet, so a change to one sheet's recipe leaves the others'
 # data as it was. The order is part of the output: append, never reorder.
-_STREAMS = ("units", "campaigns", "registrations", "members", "meetings", "indicator_values")
+_STREAMS = ("units", "campaigns", "registrations", "members", "meetings", "indicator_values",
+            "attendees", "visit_plan")
 
 # --- Vietnamese names --------------------------------------------------------------------------
 
@@ -181,6 +188,29 @@ def _units(rng: random.Random, scale: int) -> _Units:
     return _Units(units, tags, genders)
 
 
+def _founded(units: _Units, year: int) -> None:
+    """Date the newest residential group and its branch: split off at the start of last year.
+
+    Plan 48's figures of the years before count one group fewer (`progress.units_in_year`);
+    every other sheet's data about the group (members approved, meetings, models) is from
+    its own time, so the story holds.
+    """
+    groups = [u for u in units.records if u["kind"] == UnitKind.TO_DAN_PHO]
+    newest, parent = groups[-1]["name"], groups[-2]["name"]
+    founded = date(year - 1, 1, 1)
+    for unit in units.records:
+        if unit["name"] in (newest, f"Chi bộ {newest}"):
+            unit["valid_from"] = founded
+            story = f"Thành lập từ {founded:%d/%m/%Y}, chia tách từ {parent}"
+            unit["note"] = f"{story}. {unit['note']}" if unit.get("note") else story
+
+
+def _existed(unit: Record, year: int) -> bool:
+    """Tell whether a demo unit existed in the year (they are dated from a year's start)."""
+    start, end = unit.get("valid_from"), unit.get("valid_to")
+    return (start is None or start.year <= year) and (end is None or end.year >= year)
+
+
 # --- campaigns ---------------------------------------------------------------------------------
 
 
@@ -321,6 +351,7 @@ def _registrations(rng: random.Random, units: _Units, campaigns: list[Record], y
     """Build the models of both years, with statuses that fit today's date."""
     registering = [u["name"] for u in units.records if u["must_register"]]
     out: list[Record] = []
+    earlier: list[Record] = []  # last year's models: some are kept or replicated this year
     for y in (year - 1, year):
         first, second = (c for c in campaigns if c["year"] == y)
         # A few units never register in a year: the list the clerk phones the day before.
@@ -333,11 +364,55 @@ def _registrations(rng: random.Random, units: _Units, campaigns: list[Record], y
                     continue
                 for _ in range(2 if rng.random() < 0.15 else 1):
                     rows.append(_registration(rng, unit, units.tags[unit], campaign))
+            if campaign is first:
+                _continue_models(rng, rows, earlier, units.tags, y - 1)
             # Registrations not yet made by today are not in the sheet yet.
             rows = [r for r in rows if r["registered_on"] <= today]
             _set_statuses(rng, rows, campaign, today)
             out += rows
+        earlier = [r for r in out if r["campaign"] == first["name"]]
     return out
+
+
+def _address(unit: str, tag: str) -> str:
+    """Return where a unit's model is carried out (seed 004: a model names its address)."""
+    if tag.startswith("tdp"):
+        return f"Nhà văn hóa {_tdp(int(tag[3:]))}"
+    if tag == "tdv":
+        return f"Các tổ dân phố do {unit} phụ trách"
+    return f"Trụ sở {unit} và các khu dân cư trên địa bàn phường"
+
+
+def _continue_models(rng: random.Random, rows: list[Record], earlier: Sequence[Record],
+                     tags: dict[str, str], earlier_year: int) -> None:
+    """Make some of this year's models kept ("Duy trì") or replicated ("Nhân rộng") ones.
+
+    A unit keeps its own model of last year under the same name; a residential group takes up
+    another group's model of last year at its own place (seed 001: duy trì, nhân rộng).
+    """
+    own = {r["unit"]: r for r in earlier if r["kind"] == ModelKind.TAP_THE}
+    groups = [r for r in earlier if r["kind"] == ModelKind.TAP_THE
+              and tags[r["unit"]].startswith("tdp")]
+    for row in rows:
+        if row["kind"] != ModelKind.TAP_THE:
+            continue
+        tag, draw = tags[row["unit"]], rng.random()
+        if row["unit"] in own and draw < 0.3:
+            source = own.pop(row["unit"])  # a unit keeps one model, not two
+            origin, name = ModelOrigin.DUY_TRI, source["model_name"]
+        elif tag.startswith("tdp") and groups and draw < 0.65:
+            source = rng.choice(groups)
+            if tags[source["unit"]] == tag:  # its own group's model would be kept, not replicated
+                source = next((g for g in groups if tags[g["unit"]] != tag), source)
+                if tags[source["unit"]] == tag:
+                    continue
+            origin = ModelOrigin.NHAN_RONG
+            name = source["model_name"].replace(f" ở {_tdp(int(tags[source['unit']][3:]))}",
+                                                f" ở {_tdp(int(tag[3:]))}")
+        else:
+            continue
+        row.update(field=source["field"], model_name=name, content=_CONTENT[source["field"]],
+                   origin=origin, continues=f"{source['model_name']} ({earlier_year})")
 
 
 def _registration(rng: random.Random, unit: str, tag: str, campaign: Record) -> Record:
@@ -345,14 +420,16 @@ def _registration(rng: random.Random, unit: str, tag: str, campaign: Record) -> 
     personal = rng.random() < 0.15
     field, name = _model(rng, tag, personal)
     late = rng.random() < 0.06
-    registered = (campaign["register_by"] + timedelta(days=rng.randint(1, 12)) if late
-                  else _between(rng, campaign["start_date"], campaign["register_by"]))
+    # "Đăng ký trước ngày X": on time means up to the day before X; late from X on.
+    registered = (campaign["register_by"] + timedelta(days=rng.randint(0, 12)) if late
+                  else _between(rng, campaign["start_date"], last_day(campaign["register_by"])))
     return _row(
         "registrations", campaign=campaign["name"], unit=unit,
         kind=ModelKind.CA_NHAN if personal else ModelKind.TAP_THE,
         person=_name(rng, _gender(rng)) if personal else None,
-        field=field, model_name=name, content=_CONTENT[field], registered_on=registered,
-        status=RegistrationStatus.DANG_KY, note="Đăng ký sau hạn" if late else None,
+        field=field, model_name=name, origin=ModelOrigin.MOI, address=_address(unit, tag),
+        content=_CONTENT[field], registered_on=registered,
+        status=RegistrationStatus.DANG_KY, note="Đơn vị gửi đăng ký sau hạn" if late else None,
     )
 
 
@@ -569,6 +646,74 @@ def _force_late_and_missing(rows: list[Record]) -> None:
             mine[1]["report_date"] = None
 
 
+# --- who must attend, and the visit plan -------------------------------------------------------
+
+_POSITIONS = {
+    AttendeeLevel.CAP_TINH: ("Tỉnh ủy viên",),
+    AttendeeLevel.CAP_HUYEN: ("Huyện ủy viên", "Ủy viên Ban Thường vụ Huyện ủy"),
+    AttendeeLevel.CAP_XA: ("Đảng ủy viên", "Ủy viên Ban Thường vụ Đảng ủy", "Phó Bí thư Đảng ủy"),
+    AttendeeLevel.DANG_VIEN_XA: ("Chuyên viên Văn phòng Đảng ủy", "Công chức Văn hóa - Xã hội",
+                                 "Công chức Tư pháp - Hộ tịch", "Công chức Địa chính - Xây dựng",
+                                 "Cán bộ Ủy ban Mặt trận Tổ quốc phường"),
+}
+
+
+def _register(rng: random.Random, meetings: list[Record], today: date) -> list[Record]:
+    """Build who must attend (seed 003): everyone the log names, one newcomer who never attended.
+
+    The last ward party member in the log came to work at the ward six months ago: the visits
+    logged before that are dropped from `meetings`, and the register starts there.
+    """
+    months = _months(today)
+    log_start = date(months[0][0], months[0][1] + 1, 1)
+    first_rows: dict[tuple[str, AttendeeLevel], Record] = {}
+    for row in meetings:
+        first_rows.setdefault((row["attendee"], row["level"]), row)
+    out = [_row("attendees", full_name=name, level=level, position=rng.choice(_POSITIONS[level]),
+                home_branch=row["home_branch"],
+                from_date=_between(rng, date(today.year - 4, 1, 1), log_start - timedelta(days=1)))
+           for (name, level), row in first_rows.items()]
+    ward = [r for r in out if r["level"] == AttendeeLevel.DANG_VIEN_XA]
+    if ward:
+        late = ward[-1]
+        year, month = months[6]
+        late.update(from_date=date(year, month + 1, 1),
+                    note="Chuyển đến công tác tại phường, thuộc diện phải dự từ ngày này")
+        meetings[:] = [m for m in meetings if m["attendee"] != late["full_name"]
+                       or m["meeting_date"] >= late["from_date"]]
+    taken = {r["full_name"] for r in out}
+    out.append(_row("attendees", full_name=_unique_name(rng, _gender(rng), taken),
+                    level=AttendeeLevel.DANG_VIEN_XA,
+                    position=rng.choice(_POSITIONS[AttendeeLevel.DANG_VIEN_XA]),
+                    home_branch=rng.choice(_OFFICE_BRANCHES), from_date=log_start,
+                    note="Chưa dự sinh hoạt chi bộ khu dân cư lần nào"))
+    return out
+
+
+def _visit_plan(rng: random.Random, register: list[Record], meetings: list[Record],
+                units: list[Record], today: date) -> list[Record]:
+    """Build the Party Committee's assignment for the current year, month by month.
+
+    Each month's rotation is the app's own proposal (complex areas first and more often); where
+    the person attended another branch that period, the office mostly had changed the plan to
+    it, so most past rows are done and some are overdue.
+    """
+    by_person: dict[str, list[Record]] = {}
+    for row in meetings:
+        by_person.setdefault(row["attendee"], []).append(row)
+    plan: list[Record] = []
+    for month in range(1, today.month + 1):
+        day = date(today.year, month, 1)
+        earlier = [m for m in meetings if m["meeting_date"] < day]
+        for row in att.propose_rotation(register, units, day, plan, earlier):
+            went = [m for m in by_person.get(row["attendee"], [])
+                    if row["period_start"] <= m["meeting_date"] <= row["period_end"]]
+            if went and rng.random() < 0.85:
+                row["branch"] = went[0]["branch"]
+            plan.append(_row("visit_plan", **row))
+    return plan
+
+
 # --- indicator values --------------------------------------------------------------------------
 
 # Series the demo tells on purpose (the office's year-end journey in the domain brief).
@@ -589,12 +734,14 @@ def _indicator_values(rng: random.Random, indicators: list[Record], units: list[
         code = ind["code"]
         members = [u["name"] for u in units if ind.get("per_unit_kind") is not None
                    and u["kind"] == ind["per_unit_kind"]]
+        existed = {u["name"]: u for u in units}
         if ind["target_kind"] == TargetKind.BAO_PHU and members:
             for i, y in enumerate(years):
                 # Fewer groups fall short each year, but never none in the demo.
                 short = set(rng.sample(members, max(1, len(members) * (3 - i) // 12)))
                 out += [_row("indicator_values", indicator=code, year=y, unit=name,
-                             value=0.0 if name in short else 1.0) for name in members]
+                             value=0.0 if name in short else 1.0) for name in members
+                        if _existed(existed[name], y)]  # none before the group was founded
             continue
         for y, value in zip(years, _series(rng, ind), strict=True):
             out.append(_row("indicator_values", indicator=code, year=y, value=value,
@@ -628,6 +775,252 @@ def _series(rng: random.Random, ind: Record) -> list[float]:
     return [round(min(max(v, 0.0), cap), 1) for v in (start, middle, end)]
 
 
+# --- tasks -------------------------------------------------------------------------------------
+
+# Seed 001: the Party Committee's directive on the key tasks of "Dân vận khéo" Đợt 2 năm 2024
+# (implementing Kế hoạch số 127-KH/ĐU ngày 25/01/2024), items 1–6. It names no deadline for items
+# 1–5 but item 4's programme of the year 2024; item 6's peak campaign ends on 11/6/2024. Where an
+# item names no body, the bodies the directive is addressed to are responsible.
+_DIRECTIVE = ("Chỉ đạo của Đảng ủy về nhiệm vụ trọng tâm phong trào thi đua “Dân vận khéo” Đợt 2 "
+              "năm 2024")
+_ADDRESSEES = ("Chi ủy, chi bộ, chính quyền, Mặt trận Tổ quốc và các tổ chức chính trị - xã hội "
+               "phường, 07 tổ dân vận")
+# Seed 002 (Kế hoạch số 48-KH/ĐU), §III: the advisory body ("cơ quan tham mưu") answers to the
+# Party Committee for the task, so it is the responsible one; the implementing bodies
+# ("cơ quan thực hiện") cooperate. Agency lines after a group of items apply to each item.
+_PLAN_48 = "Kế hoạch số 48-KH/ĐU thực hiện Đề án số 13-ĐA/TU"
+_KDV = "Khối Dân vận Đảng ủy"
+_HDND_UB_MT = ("Hội đồng nhân dân, Ủy ban nhân dân phường; Mặt trận và các tổ chức chính trị - "
+               "xã hội phường")
+_ONGOING = "Cơ quan chỉ đạo: Đảng ủy. Thời gian thực hiện: thường xuyên."
+
+
+def _task(source: str, content: str, responsible: str, cooperating: str | None = None,
+          deadline: date | None = None, done_on: date | None = None, result: str | None = None,
+          note: str | None = None, status: TaskStatus = TaskStatus.DANG) -> Record:
+    """Return one task; one with a completion day is "Hoàn thành"."""
+    return _row("tasks", source=source, content=content, responsible=responsible,
+                cooperating=cooperating, deadline=deadline,
+                status=TaskStatus.XONG if done_on else status, done_on=done_on, result=result,
+                note=note)
+
+
+def _d1(item: int) -> str:
+    return f"{_DIRECTIVE}, mục {item}"
+
+
+def _p48(item: str) -> str:
+    return f"{_PLAN_48}, mục III.{item}"
+
+
+def seed_tasks() -> list[Record]:
+    """Return the tasks of seed 001 (items 1–6) and of seed 002 §III, as the documents say."""
+    return [
+        _task(_d1(1), "Khối vận chủ động tham mưu cấp ủy thực hiện các nhiệm vụ công tác dân vận "
+              "theo đúng tiến độ, chương trình, kế hoạch đề ra; phối hợp chặt chẽ với các đơn vị "
+              "rà soát nhiệm vụ, kịp thời đề xuất với cấp ủy để điều chỉnh, bổ sung theo yêu cầu "
+              "công tác. Tăng cường nắm tình hình nhân dân kịp thời và đề xuất với cấp ủy giải "
+              "quyết những vấn đề vướng mắc trong nhân dân; chú trọng xây dựng và tiếp tục nhân "
+              "rộng các mô hình, điển hình tiên tiến gắn với phong trào thi đua “Dân vận khéo”.",
+              _KDV, note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(2), "Tuyên truyền, vận động các tầng lớp Nhân dân tích cực tham gia thực hiện "
+              "hiệu quả các cuộc vận động, phong trào thi đua trên địa bàn phường: Cuộc vận động "
+              "“Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh”; “Phong trào toàn dân "
+              "bảo vệ an ninh Tổ quốc”; Chỉ thị 02-CT/TU ngày 13/11/2020; phong trào “Sáng, xanh, "
+              "sạch, đẹp, an toàn, văn minh” theo Chỉ thị số 22-CT/TU ngày 30/6/2023.",
+              _ADDRESSEES, note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(2), "Phát huy vai trò người đứng đầu, cấp phó người đứng đầu cấp ủy, chính quyền "
+              "trong việc tổ chức đối thoại trực tiếp với Nhân dân để lắng nghe, giải quyết kịp "
+              "thời vướng mắc trong công tác GPMB, đảm bảo quyền, lợi ích hợp pháp, chính đáng "
+              "của người dân.",
+              "Người đứng đầu, cấp phó người đứng đầu cấp ủy, chính quyền",
+              note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(2), "Tăng cường tuyên truyền, vận động hội, đoàn viên và Nhân dân về chủ trương "
+              "của tỉnh, thị xã trong việc quản lý, xử lý các trường hợp lấn, chiếm đất đai; đẩy "
+              "mạnh tuyên truyền, vận động giải phóng mặt bằng các công trình, dự án trọng điểm.",
+              "Ủy ban MTTQ Việt Nam và các hội, đoàn thể phường", "Ủy ban nhân dân phường",
+              note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(3), "Tăng cường và nâng cao hiệu quả hoạt động giám sát, phản biện xã hội việc "
+              "thực hiện các chủ trương, chính sách, chương trình, dự án, đề án về xây dựng đô "
+              "thị văn minh, giảm nghèo bền vững; tổ chức các hội nghị phản biện xã hội chuyên "
+              "đề; phát huy vai trò của Ban Thanh tra nhân dân, Ban Giám sát đầu tư của cộng đồng.",
+              "Ủy ban Mặt trận Tổ quốc Việt Nam phường", "Các tổ chức chính trị - xã hội phường",
+              note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(3), "Chủ động tổ chức giám sát các nội dung thuộc các Chương trình mục tiêu quốc "
+              "gia liên quan đến quyền và lợi ích hợp pháp, chính đáng của đoàn viên, hội viên; "
+              "đề xuất biện pháp cụ thể, mô hình phù hợp để thực hiện các tiêu chí xây dựng khu "
+              "phố văn minh.",
+              "Các tổ chức chính trị - xã hội phường",
+              note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(4), "Duy trì, nâng cao hiệu quả công tác phối hợp trong hệ thống chính trị ở cơ "
+              "sở triển khai thực hiện Đề án thực hiện Chương trình giảm nghèo bền vững trên địa "
+              "bàn phường năm 2024; huy động các nguồn lực hỗ trợ phát triển sản xuất, đa dạng "
+              "hóa sinh kế và nhân rộng mô hình giảm nghèo bền vững cho hộ nghèo, hộ cận nghèo, "
+              "hộ mới thoát nghèo.",
+              _ADDRESSEES, deadline=date(2024, 12, 31),
+              note="Chương trình giảm nghèo bền vững năm 2024: hạn hết năm 2024. Chưa có báo cáo "
+                   "kết quả."),
+        _task(_d1(5), "Lãnh đạo, chỉ đạo thực hiện Chỉ thị 27 của BTV Thị ủy (khóa XX): đẩy mạnh "
+              "tuyên truyền, tích cực hưởng ứng chương trình chuyển đổi số; mô hình kinh tế số, "
+              "xã hội số, tổ công nghệ số cộng đồng; tích cực sử dụng dịch vụ công trực tuyến. "
+              "Tiếp tục thực hiện tốt công tác dân vận trong cơ quan Nhà nước.",
+              _ADDRESSEES, note="Văn bản không ghi thời hạn: thực hiện thường xuyên."),
+        _task(_d1(6), "Tổ chức thực hiện đợt thi đua cao điểm lập thành tích chào mừng kỷ niệm 134 "
+              "năm ngày sinh Chủ tịch Hồ Chí Minh (19/05/1890 – 19/05/2024) và 76 năm ngày Chủ "
+              "tịch Hồ Chí Minh ra lời kêu gọi thi đua ái quốc (11/6/1948 - 11/6/2024).",
+              _ADDRESSEES, deadline=date(2024, 6, 11), done_on=date(2024, 6, 11),
+              result="Các đơn vị đăng ký và hoàn thành các công trình, phần việc chào mừng; biểu "
+                     "dương tập thể, cá nhân tiêu biểu."),
+        _task(_d1(6) + "; Kế hoạch số 138-KH/ĐU ngày 28/2/2024",
+              "Sơ kết 03 năm thực hiện Kết luận số 01-KL/TW ngày 18/5/2021 của Bộ Chính trị về "
+              "tiếp tục thực hiện Chỉ thị số 05-CT/TW “Về đẩy mạnh học tập và làm theo tư tưởng, "
+              "đạo đức, phong cách Hồ Chí Minh”.",
+              _ADDRESSEES, done_on=date(2024, 5, 15), result="Đã tổ chức hội nghị sơ kết."),
+        _task(_d1(6) + "; Kế hoạch số 144 ngày 8/4/2024",
+              "Triển khai đợt sinh hoạt chính trị, tư tưởng sâu rộng về nội dung tác phẩm “Xây "
+              "dựng và phát triển nền đối ngoại, ngoại giao Việt Nam toàn diện, hiện đại mang "
+              "đậm bản sắc “cây tre Việt Nam”” của Tổng Bí thư Nguyễn Phú Trọng.",
+              _ADDRESSEES, done_on=date(2024, 5, 31), result="Các chi bộ đã tổ chức sinh hoạt."),
+        _task(_d1(6) + "; Kế hoạch số 140-KH/ĐU ngày 14/3/2024",
+              "Hưởng ứng Cuộc thi chính luận về bảo vệ nền tảng tư tưởng của Đảng lần thứ 4, năm "
+              "2024.", _ADDRESSEES, done_on=date(2024, 7, 31),
+              result="Đã gửi bài dự thi về Ban Tổ chức cấp trên."),
+        _task(_d1(6) + "; Kế hoạch số 141-KH/ĐU ngày 18/3/2024",
+              "Tích cực tham gia Hội thi Tìm hiểu, học tập và làm theo tư tưởng, đạo đức, phong "
+              "cách Hồ Chí Minh năm 2024.", _ADDRESSEES, done_on=date(2024, 6, 28),
+              result="Đã cử đội tham gia Hội thi."),
+        _task(_p48("1.1"), "Tiếp tục quán triệt và tổ chức thực hiện có hiệu quả các chủ trương, "
+              "nghị quyết của Đảng, chính sách, pháp luật của Nhà nước về công tác dân vận. Nâng "
+              "cao nhận thức, trách nhiệm của cấp ủy, chính quyền trong đổi mới và nâng cao hiệu "
+              "quả công tác dân vận góp phần phát triển kinh tế, xây dựng đô thị văn minh.",
+              _KDV, _HDND_UB_MT + ", các chi bộ trực thuộc Đảng ủy", note=_ONGOING),
+        _task(_p48("1.2"), "Nâng cao hiệu quả Cuộc vận động “Toàn dân đoàn kết xây dựng nông thôn "
+              "mới, đô thị văn minh”, phong trào thi đua “Dân vận khéo” gắn với các phong trào "
+              "thi đua yêu nước, các cuộc vận động.",
+              _KDV, _HDND_UB_MT + ", các chi bộ trực thuộc Đảng ủy", note=_ONGOING),
+        _task(_p48("1.2"), "Chỉ đạo triển khai đăng ký xây dựng, nhân rộng mô hình “Dân vận khéo” "
+              "trước 30/02/2023.",
+              _KDV, _HDND_UB_MT + ", các chi bộ trực thuộc Đảng ủy", deadline=date(2023, 2, 28),
+              done_on=date(2023, 2, 24),
+              result="Các đơn vị đã đăng ký mô hình “Dân vận khéo” năm 2023.",
+              note="Kế hoạch ghi “trước 30/02/2023”, ngày không có thật: hạn cuối lấy ngày cuối "
+                   "tháng 02/2023 (28/02/2023)."),
+        _task(_p48("1.3"), "Đổi mới và nâng cao hiệu quả công tác tuyên truyền. Sử dụng có hiệu "
+              "quả các phương tiện thông tin đại chúng, mạng xã hội theo hướng thiết thực.",
+              _KDV, _HDND_UB_MT + ", các chi bộ trực thuộc Đảng ủy", note=_ONGOING),
+        _task(_p48("1.4"), "Xây dựng, ban hành và triển khai thực hiện có hiệu quả Quy chế phối "
+              "hợp giữa Ủy ban nhân dân với Khối Dân vận, Mặt trận và các tổ chức chính trị - xã "
+              "hội phường.",
+              _KDV, "Ủy ban nhân dân phường, Khối Dân vận Đảng ủy, Mặt trận và các tổ chức chính "
+              "trị - xã hội phường", done_on=date(2023, 4, 20),
+              result="Đã ký ban hành Quy chế phối hợp; rà soát, bổ sung hằng năm.",
+              note="Cơ quan lãnh đạo: Đảng ủy. Thời gian thực hiện: phối hợp theo giai đoạn hoặc "
+                   "thường xuyên hằng năm."),
+        _task(_p48("1.5"), "Lãnh đạo, chỉ đạo sơ kết, tổng kết các nghị quyết, chỉ thị, kết luận "
+              "của Đảng về công tác dân vận.", _KDV, _HDND_UB_MT, note=_ONGOING),
+        _task(_p48("2.1.1"), "Tiếp tục thực hiện mô hình các Tổ công tác tuyên truyền, vận động "
+              "Nhân dân di dời, giải phóng mặt bằng để thực hiện các dự án trọng điểm phát triển "
+              "kinh tế - xã hội trên địa bàn.",
+              "Ủy ban nhân dân phường, Khối Dân vận Đảng ủy",
+              "Ủy ban nhân dân phường, Mặt trận và các tổ chức chính trị - xã hội phường",
+              note=_ONGOING),
+        _task(_p48("2.1.2"), "Tiếp tục đẩy mạnh phong trào thi đua “Dân vận khéo” trong phát "
+              "triển kinh tế gắn với các cuộc vận động, phong trào thi đua yêu nước của địa "
+              "phương.", _HDND_UB_MT, note=_ONGOING),
+        _task(_p48("2.1.3"), "Phát huy vai trò giám sát và phản biện xã hội của Mặt trận và các tổ "
+              "chức chính trị - xã hội, vai trò giám sát của Ban thanh tra nhân dân, Ban giám sát "
+              "đầu tư của cộng đồng. Thực hiện nghiêm việc lấy ý kiến hoặc tham vấn ý kiến cộng "
+              "đồng đối với các chương trình, quy hoạch, kế hoạch, đề án, dự án quan trọng trước "
+              "khi phê duyệt triển khai.", _HDND_UB_MT, note=_ONGOING),
+        _task(_p48("2.2"), "Đổi mới và nâng cao hiệu quả công tác dân vận góp phần giữ vững và "
+              "nâng cao chất lượng các tiêu chí nông thôn mới đã đạt được, hướng tới xây dựng đô "
+              "thị văn minh.",
+              "Mặt trận và các tổ chức chính trị - xã hội phường",
+              "Ủy ban nhân dân phường; Mặt trận và các tổ chức chính trị - xã hội phường",
+              note=_ONGOING),
+        _task(_p48("2.3.1"), "Tăng cường sự lãnh đạo của cấp ủy đảng, phát huy trách nhiệm của cơ "
+              "quan Nhà nước, Mặt trận Tổ quốc và các tổ chức chính trị - xã hội trong xây dựng "
+              "đô thị văn minh.", "Ủy ban nhân dân phường; Khối Dân vận Đảng ủy", _HDND_UB_MT,
+              note=_ONGOING),
+        _task(_p48("2.3.2"), "Tiếp tục xây dựng và nhân rộng các mô hình, điển hình “Dân vận "
+              "khéo” về thực hiện nếp sống văn minh, trật tự đô thị gắn với thực hiện tốt quy tắc "
+              "ứng xử, các quy ước, hương ước, các mô hình tự quản trong cộng đồng dân cư.",
+              "Ủy ban nhân dân phường; Khối Dân vận Đảng ủy", _HDND_UB_MT, note=_ONGOING),
+        _task(_p48("2.3.3"), "Phát động phong trào cán bộ, đảng viên, đoàn viên, hội viên và Nhân "
+              "dân tham gia trồng, chăm sóc và bảo vệ cây xanh, chú trọng việc trồng cây xanh "
+              "trong đô thị.", "Ủy ban nhân dân phường", _HDND_UB_MT, note=_ONGOING),
+    ]
+
+
+def _tasks(year: int, today: date) -> list[Record]:
+    """Return the seeds' tasks and the year's report of Plan 48, due in ten days."""
+    report = _task(f"{_PLAN_48}, mục IV.3", "Theo dõi việc tổ chức triển khai thực hiện các nội "
+                   "dung Kế hoạch đã đề ra; tổng hợp báo cáo kết quả thực hiện về Ban Thường vụ "
+                   f"Thị ủy theo quy định (báo cáo năm {year}).", _KDV,
+                   deadline=today + timedelta(days=10),
+                   note="Hạn báo cáo do cấp trên yêu cầu.")
+    return [*seed_tasks(), report]
+
+
+# --- the core force's reports ------------------------------------------------------------------
+
+_REPORTS: dict[MemberReportKind, tuple[tuple[str, str], ...]] = {
+    MemberReportKind.TU_TUONG: (
+        ("Đa số hộ dân phấn khởi, đồng tình với việc chỉnh trang tuyến phố; một số hộ kinh doanh "
+         "lo ngại ảnh hưởng buôn bán trong thời gian thi công.",
+         "Chi bộ thông tin tại buổi sinh hoạt tổ dân phố; đề nghị đơn vị thi công rào chắn gọn, "
+         "làm xong từng đoạn."),
+        ("Một số hộ băn khoăn về mức bồi thường, hỗ trợ khi giải phóng mặt bằng dự án mở rộng "
+         "đường.",
+         "Chuyển Ủy ban nhân dân phường; Tổ công tác đã đối thoại, giải thích chính sách."),
+    ),
+    MemberReportKind.DU_LUAN: (
+        ("Dư luận bàn tán việc thu các khoản đóng góp xây dựng nhà văn hóa chưa công khai.",
+         "Ban điều hành tổ dân phố đã công khai thu chi tại nhà văn hóa và nhóm Zalo của tổ."),
+        ("Trên mạng xã hội lan truyền thông tin chưa chính xác về việc thu hồi đất làm dự án.",
+         "Đề nghị Ủy ban nhân dân phường thông tin chính thức; tổ dân vận tuyên truyền tới hộ."),
+    ),
+    MemberReportKind.DIEM_NONG: (
+        ("Tranh chấp ranh giới đất giữa hai hộ, có nguy cơ xô xát.",
+         "Tổ hòa giải phối hợp Công an phường hòa giải thành."),
+        ("Nhóm thanh niên tụ tập, gây mất trật tự vào ban đêm ở khu vực bờ kè.",
+         "Công an phường tăng cường tuần tra; mời gia đình các em làm việc."),
+    ),
+    MemberReportKind.KIEN_NGHI: (
+        ("Kiến nghị lắp đặt đèn chiếu sáng tuyến hẻm chính của tổ dân phố.",
+         "Chuyển Ủy ban nhân dân phường; đã đưa vào kế hoạch chỉnh trang đô thị."),
+        ("Kiến nghị nạo vét mương thoát nước trước mùa mưa.",
+         "Ủy ban nhân dân phường đã bố trí kinh phí nạo vét."),
+    ),
+}
+
+
+def _member_reports(seed: int, members: list[Record], today: date) -> list[Record]:
+    """Build a few reports per residential group with a core force, each kind, some handled.
+
+    A stream of its own (seeded by name), so the other sheets' data stay as they were.
+    """
+    rng = random.Random(f"{seed}-member_reports")
+    by_tdp: dict[str, list[str]] = {}
+    for m in members:
+        if m["status"] != MemberStatus.THOI_THAM_GIA:
+            by_tdp.setdefault(m["tdp"], []).append(m["full_name"])
+    kinds = list(MemberReportKind)
+    out: list[Record] = []
+    for i, (tdp, names) in enumerate(by_tdp.items()):
+        for j in range(rng.randint(2, 4)):
+            kind = kinds[(i + j) % len(kinds)]  # every kind in every few groups
+            content, handling = rng.choice(_REPORTS[kind])
+            reported = today - timedelta(days=rng.randint(0, 240))
+            handled = reported + timedelta(days=rng.randint(2, 20))
+            done = handled <= today and rng.random() < 0.7
+            out.append(_row("member_reports", member=rng.choice(names), tdp=tdp,
+                            report_date=reported, kind=kind, content=content,
+                            handling=handling if done or rng.random() < 0.3 else None,
+                            handled_on=handled if done else None))
+    return out
+
+
 # --- users -------------------------------------------------------------------------------------
 
 
@@ -638,6 +1031,19 @@ def _users() -> list[Record]:
              note="Tài khoản quản trị của bản demo"),
         _row("users", email="lanhdao@example.com", name="Lãnh đạo Đảng ủy", role=Role.VIEWER),
     ]
+
+
+def _report_settings() -> list[Record]:
+    """Return the demo ward's letterhead and signers; the rest keeps the defaults."""
+    superior = "ĐẢNG BỘ TỈNH QUẢNG NGÃI"
+    secretary = {"signer_for": "T/M ĐẢNG ỦY", "signer_title": "BÍ THƯ",
+                 "signer_name": "Trần Minh Quang"}
+    deputy = {"signer_for": "T/M ĐẢNG ỦY", "signer_title": "PHÓ BÍ THƯ",
+              "signer_name": "Lê Thị Thu Hà"}
+    signers = {ReportKind.CHI_TIEU: secretary, ReportKind.SINH_HOAT: deputy,
+               ReportKind.DAN_VAN_KHEO: deputy, ReportKind.NONG_COT: secretary}
+    return [_row("report_settings", kind=kind, superior=superior, **signer)
+            for kind, signer in signers.items()]
 
 
 # --- the whole ward ----------------------------------------------------------------------------
@@ -656,18 +1062,26 @@ def generate(seed: int = 2024, scale: int = 1, year: int | None = None) -> Data:
     master = random.Random(seed)
     rngs = {name: random.Random(master.getrandbits(64)) for name in _STREAMS}
     units = _units(rngs["units"], scale)
+    _founded(units, year)
     campaigns = _campaigns(rngs["campaigns"], (year - 1, year))
     indicators = indicator_records()
+    meetings = _meetings(rngs["meetings"], units.records, scale, today)
+    register = _register(rngs["attendees"], meetings, today)
     return {
         "units": units.records,
         "campaigns": campaigns,
         "registrations": _registrations(rngs["registrations"], units, campaigns, year, today),
-        "members": _members(rngs["members"], units, year, scale, today),
-        "meetings": _meetings(rngs["meetings"], units.records, scale, today),
+        "members": (members := _members(rngs["members"], units, year, scale, today)),
+        "meetings": meetings,
+        "attendees": register,
+        "visit_plan": _visit_plan(rngs["visit_plan"], register, meetings, units.records, today),
         "indicators": indicators,
         "indicator_values": _indicator_values(rngs["indicator_values"], indicators,
                                               units.records, year),
         "users": _users(),
+        "tasks": _tasks(year, today),
+        "member_reports": _member_reports(seed, members, today),
+        "report_settings": _report_settings(),
     }
 
 

@@ -20,32 +20,48 @@ A change per year (TargetKind.THAY_DOI)
     report judges it ("giảm 0,4% so với năm trước, chưa đạt"). The explanation adds the change
     since the baseline (the first year with a value) against the pace the plan asks for since then.
 
-Yes/no (CO_KHONG): 1 is "Đạt", 0 "Chưa đạt". A range (KHOANG): target_value ≤ value ≤ target_max.
+Yes/no (CO_KHONG): 1 is "Đạt", 0 "Chưa đạt".
+
+A range (KHOANG, "phấn đấu đạt từ 3 đến 4 m²")
+    Met at or above the lower bound: the plan asks to reach at least 3. Above the upper bound the
+    status is "Vượt chỉ tiêu": met and exceeded, never a failure.
+
+Units over time
+    A unit counts in a year when it existed on some day of it: "Có từ ngày" (blank: from the
+    start) not after 31/12 and "Đến ngày" (blank: still there) not before 01/01; archived units
+    never count. `units_in_year` is the one place that says so; every coverage figure uses it,
+    so adding a unit today leaves the figures of earlier years as they were.
 
 Coverage over units (BAO_PHU)
     When values per unit (1 = meets the standard, 0 = does not) exist for the year, the value is
-    the % of the active units of the indicator's `per_unit_kind` with 1; a unit without a value
-    counts as not meeting it and is named as missing. Otherwise a ward-level % is used. Per-unit
-    values win over a ward-level % of the same year: they are the more detailed source.
+    the % with 1 among the units of the indicator's `per_unit_kind` that existed in the year; a
+    unit without a value counts as not meeting it and is named as missing. Otherwise a
+    ward-level % is used. Per-unit values win over a ward-level % of the same year: they are
+    the more detailed source.
 
 Derived indicators (never typed; the entry refuses them)
-    MO_HINH_MOI_TO_CHUC: the % of active units marked "Phải đăng ký mô hình" that have at least one
-    non-archived registration in a campaign of the year (the campaigns sheet gives the year). The
-    plan asks every organisation for at least one model, so only 100% is "Đạt".
-    TY_LE_TDP_CO_DANH_SACH: the % of active residential groups (tổ dân phố, thôn/xóm) with a
+    MO_HINH_MOI_TO_CHUC: the % of the year's units marked "Phải đăng ký mô hình" that have at
+    least one non-archived registration in a campaign of the year (the campaigns sheet gives
+    the year). The plan asks every organisation for at least one model, so only 100% is "Đạt".
+    TY_LE_TDP_CO_DANH_SACH: the % of the year's residential groups (tổ dân phố, thôn/xóm) with a
     core-force list, i.e. a member who has not left; `approved_only` counts approved members only.
     A derived indicator with a % target (a MUC/BAO_PHU one) is compared with that target instead.
 
 Several values for one indicator, year and unit: the last row of the sheet wins, and an entry
 updates that row. Numbers are compared after rounding to 6 decimals, so 2,6 − 3,1 is −0,5.
+Per-unit values of a year are entered all at once in a grid (`unit_grid`, `save_unit_grid`):
+one write for the changed values and one for the new ones.
+
+A note ("Ghi chú, nguồn số liệu") is asked for when a number moves a lot from the previous
+year, never for a yes/no value: ticking a group that now meets the standard is not a surprise.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -55,11 +71,18 @@ import pandas as pd
 from services import records as saving
 from services.auth import Actor, PermissionDenied, require_sheet_write
 from services.choices import Comparison, DerivedRule, MemberStatus, TargetKind, UnitKind
-from services.coltypes import format_number, is_blank
+from services.coltypes import format_date_vn, format_number, is_blank
 from services.schema import ID, SHEETS, Record
-from services.store.base import Store
+from services.store.base import (
+    ConflictError,
+    NotFoundError,
+    Store,
+    StoreError,
+    WriteUnknown,
+    new_id,
+)
 from services.text import fold, natural_key
-from services.validation import Problem, Snapshot, validate_record
+from services.validation import ROW, Problem, Snapshot, validate_record
 
 VALUES = "indicator_values"
 INDICATORS = "indicators"
@@ -74,6 +97,7 @@ class Status(StrEnum):
     """How an indicator stands in a year."""
 
     DAT = "Đạt"
+    VUOT = "Vượt chỉ tiêu"  # a range exceeded: met, and more
     CHUA_DAT = "Chưa đạt"
     DUNG_TIEN_DO = "Đúng tiến độ"
     CHAM_TIEN_DO = "Chậm tiến độ"
@@ -84,7 +108,7 @@ class Status(StrEnum):
         """Tell whether the target is met (on track), not met (behind), or unknown (None)."""
         if self is Status.CHUA_CO_SO_LIEU:
             return None
-        return self in (Status.DAT, Status.DUNG_TIEN_DO)
+        return self in (Status.DAT, Status.VUOT, Status.DUNG_TIEN_DO)
 
     @property
     def icon(self) -> str:
@@ -98,6 +122,7 @@ class Status(StrEnum):
 
 _ICONS = {
     Status.DAT: "✅",
+    Status.VUOT: "✅",
     Status.DUNG_TIEN_DO: "✅",
     Status.CHUA_DAT: "❌",
     Status.CHAM_TIEN_DO: "⚠️",
@@ -220,11 +245,34 @@ def derived_source(rule: DerivedRule | str) -> str:
     return (f"bảng “{SHEETS['members'].title}” (tổ dân phố đã có danh sách lực lượng nòng cốt)")
 
 
-def unit_options(snapshot: Snapshot, indicator: Mapping[str, Any]) -> list[str]:
-    """Return the active units a per-unit indicator is entered for, in natural order."""
+def existed_in(unit: Mapping[str, Any], year: int) -> bool:
+    """Tell whether a unit existed on some day of the year (blank dates: always)."""
+    start, end = unit.get("valid_from"), unit.get("valid_to")
+    return ((start is None or start <= date(year, 12, 31))
+            and (end is None or end >= date(year, 1, 1)))
+
+
+def units_in_year(snapshot: Snapshot, year: int, kinds: Iterable[str] | None = None
+                  ) -> list[Record]:
+    """Return the units (of these kinds) that existed in the year, archived ones left out.
+
+    Every figure that counts units for a year asks here, so a unit added today never changes
+    an earlier year's figures. Natural order by name.
+    """
+    wanted = None if kinds is None else set(kinds)
+    return sorted((u for u in snapshot["units"].active()
+                   if (wanted is None or u.get("kind") in wanted) and existed_in(u, year)),
+                  key=lambda u: _natural(str(u.get("name") or "")))
+
+
+def unit_options(snapshot: Snapshot, indicator: Mapping[str, Any], year: int | None = None
+                 ) -> list[str]:
+    """Return the units a per-unit indicator is entered for (those of the year), naturally."""
     kind = indicator.get("per_unit_kind")
     if not kind:
         return []
+    if year is not None:
+        return [u["name"] for u in units_in_year(snapshot, year, (kind,))]
     return sorted((u["name"] for u in snapshot["units"].active() if u.get("kind") == kind),
                   key=_natural)
 
@@ -297,7 +345,9 @@ def coverage(snapshot: Snapshot, indicator: Mapping[str, Any], year: int) -> Cov
     per_unit = values.per_unit.get(year, {})
     noun = _noun(kind)
     if per_unit:
-        units = unit_options(snapshot, indicator) or sorted(per_unit, key=_natural)
+        # Only the units that existed in the year: a value typed for one that did not is left
+        # out (the entry refuses it; the data-quality list of the sheet would show it).
+        units = unit_options(snapshot, indicator, year) or sorted(per_unit, key=_natural)
         met = [u for u in units if per_unit.get(u, 0) >= 1]
         short = tuple(u for u in units if u in per_unit and per_unit[u] < 1)
         missing = tuple(u for u in units if u not in per_unit)
@@ -317,8 +367,7 @@ def _registration_coverage(snapshot: Snapshot, year: int) -> tuple[Coverage | No
     campaign_year = {label: r.get("year") for label, r in snapshot["campaigns"].labels.items()}
     if year not in campaign_year.values():
         return None, f"Chưa có đợt thi đua “Dân vận khéo” nào của năm {year}"
-    units = sorted((u["name"] for u in snapshot["units"].active() if u.get("must_register")),
-                   key=_natural)
+    units = [u["name"] for u in units_in_year(snapshot, year) if u.get("must_register")]
     if not units:
         return None, "Chưa có đơn vị nào được đánh dấu “Phải đăng ký mô hình”"
     registered = {r.get("unit") for r in snapshot["registrations"].active()
@@ -341,8 +390,7 @@ def roster_coverage(snapshot: Snapshot, year: int, *, approved_only: bool = Fals
 
 def _roster_coverage(snapshot: Snapshot, year: int, *, approved_only: bool = False
                      ) -> tuple[Coverage | None, str]:
-    groups = sorted((u["name"] for u in snapshot["units"].active()
-                     if u.get("kind") in _RESIDENTIAL), key=_natural)
+    groups = [u["name"] for u in units_in_year(snapshot, year, _RESIDENTIAL)]
     if not groups:
         return None, "Chưa có tổ dân phố nào trong bảng Đơn vị"
     end = date(year, 12, 31)
@@ -472,8 +520,7 @@ def _signed(x: float) -> str:
     return ("+" if x > 0 else "−") + _num(abs(x))
 
 
-def _judge(value: float, comparison: str | None, target: float,
-           target_max: float | None = None) -> bool:
+def _judge(value: float, comparison: str | None, target: float) -> bool:
     v, t = round(value, _DIGITS), round(target, _DIGITS)
     if comparison == Comparison.GT:
         return v > t
@@ -481,21 +528,22 @@ def _judge(value: float, comparison: str | None, target: float,
         return v <= t
     if comparison == Comparison.LT:
         return v < t
-    if comparison == Comparison.RANGE:
-        return t <= v <= round(target_max if target_max is not None else target, _DIGITS)
-    return v >= t  # GE, and EQ: "55%" is a level to reach, exceeding it is no failure
+    # GE; EQ: "55%" is a level to reach, exceeding it is no failure; RANGE: "phấn đấu đạt từ 3
+    # đến 4 m²" is reached at 3, and above 4 it is exceeded (`Status.VUOT`), not missed.
+    return v >= t
 
 
-def _gap(value: float, comparison: str | None, target: float,
-         target_max: float | None = None) -> float:
+def _gap(value: float, comparison: str | None, target: float) -> float:
     if comparison in (Comparison.LE, Comparison.LT):
         gap = value - target
-    elif comparison == Comparison.RANGE:
-        high = target_max if target_max is not None else target
-        gap = max(target - value, value - high)
-    else:
+    else:  # GE, EQ, GT and a range (met from its lower bound up)
         gap = target - value
     return max(0.0, round(gap, _DIGITS))
+
+
+def _exceeds_range(value: float, indicator: Mapping[str, Any]) -> bool:
+    high = _number(indicator, "target_max")
+    return high is not None and round(value, _DIGITS) > round(high, _DIGITS)
 
 
 def _relation(value: float, target: float) -> str:
@@ -567,16 +615,18 @@ def evaluate(indicator: Mapping[str, Any], snapshot: Snapshot, year: int) -> Eva
     comparison = indicator.get("comparison")
     if kind == TargetKind.KHOANG:
         comparison = Comparison.RANGE
-    high = _number(indicator, "target_max")
-    met = _judge(value, comparison, target, high)
+    met = _judge(value, comparison, target)
     unit = str(indicator.get("unit") or "")
-    gap = _gap(value, comparison, target, high)
+    gap = _gap(value, comparison, target)
+    status = Status.DAT if met else Status.CHUA_DAT
     if kind == TargetKind.KHOANG:
-        text = _range_text(value, target, high, unit, indicator)
+        text = _range_text(value, target, _number(indicator, "target_max"), unit, indicator)
+        if _exceeds_range(value, indicator):
+            status = Status.VUOT
     else:
         text = _level_text(value, comparison, target, unit, met, gap)
-    return Evaluation(**_base(indicator, year), status=Status.DAT if met else Status.CHUA_DAT,
-                      explanation=text, value=value, gap=gap)
+    return Evaluation(**_base(indicator, year), status=status, explanation=text, value=value,
+                      gap=gap)
 
 
 def _level_text(value: float, comparison: str | None, target: float, unit: str, met: bool,
@@ -597,7 +647,7 @@ def _range_text(value: float, low: float, high: float | None, unit: str,
     if round(value, _DIGITS) < round(low, _DIGITS):
         return f"{_qty(value, unit)} < {_qty(low, unit)} (chỉ tiêu {target})"
     if round(value, _DIGITS) > round(high, _DIGITS):
-        return f"{_qty(value, unit)} > {_qty(high, unit)} (chỉ tiêu {target})"
+        return f"{_qty(value, unit)} > {_qty(high, unit)}: vượt chỉ tiêu {target}"
     return f"{_qty(value, unit)}, trong khoảng {target}"
 
 
@@ -780,20 +830,25 @@ def _as_record(e: Evaluation) -> dict[str, Any]:
 # --- entering values -----------------------------------------------------------------------
 
 
+def yes_no(indicator: Mapping[str, Any], *, per_unit: bool = False) -> bool:
+    """Tell whether values are yes/no: a Có/Không target, or one unit's đạt/chưa đạt."""
+    kind = indicator.get("target_kind")
+    return kind == TargetKind.CO_KHONG or (per_unit and kind == TargetKind.BAO_PHU)
+
+
 def big_change(previous: float | None, new: float | None, indicator: Mapping[str, Any], *,
                per_unit: bool = False) -> bool:
     """Tell whether a value is far enough from the previous period's to ask for a note.
 
-    A yes/no (Có/Không, or a unit's đạt/chưa đạt) that flips is always a big change. Otherwise
+    Never for a yes/no (Có/Không, or a unit's đạt/chưa đạt): a group that now meets the
+    standard is what the plan works for, not a typo to explain. Otherwise
     |new − previous| > max(20% of |previous|, floor), where the floor keeps small numbers from
     tripping it: 10 points for a % level, 2 for a count, 3 × the yearly target for a change per
     year (a poverty rate of 2,5 → 2,1 is normal, 2,5 → 12 is a typo), nothing otherwise.
     """
-    if previous is None or new is None:
+    if previous is None or new is None or yes_no(indicator, per_unit=per_unit):
         return False
     kind = indicator.get("target_kind")
-    if kind == TargetKind.CO_KHONG or (kind == TargetKind.BAO_PHU and per_unit):
-        return (previous >= 1) != (new >= 1)
     target = indicator.get("target_value")
     if kind == TargetKind.THAY_DOI and target:
         floor = 3 * abs(float(target))
@@ -852,6 +907,10 @@ def check_entry(snapshot: Snapshot, values: Mapping[str, Any], *,
                                  "để trống: chỉ tiêu này nhập một số cho cả phường"))
     elif unit is not None and snapshot["units"].labels.get(unit, {}).get("kind") != kind:
         problems.append(_problem("unit", unit, f"“{unit}” không phải là {_noun(kind)}"))
+    elif unit is not None and year is not None and not existed_in(
+            snapshot["units"].labels.get(unit, {}), year):
+        problems.append(_problem("unit", unit, f"“{unit}” không có trong năm {year} "
+                                               f"({_lifetime(snapshot['units'].labels[unit])})"))
     existing = dict(record) if record is not None else None
     if existing is None and year is not None:
         existing = existing_value(snapshot, indicator["code"], year, unit)
@@ -869,6 +928,13 @@ def check_entry(snapshot: Snapshot, values: Mapping[str, Any], *,
                 f"({format_value(indicator, previous[1], per_unit=per_unit)}); hãy ghi nguồn số "
                 "liệu hoặc lý do thay đổi"))
     return Entry(values, existing, problems)
+
+
+def _lifetime(unit: Mapping[str, Any]) -> str:
+    start, end = unit.get("valid_from"), unit.get("valid_to")
+    parts = ([f"có từ ngày {format_date_vn(start)}"] if start else []) + (
+        [f"đến ngày {format_date_vn(end)}"] if end else [])
+    return ", ".join(parts)
 
 
 def save_value(store: Store, snapshot: Snapshot, values: Mapping[str, Any], actor: Actor, *,
@@ -891,3 +957,157 @@ def save_value(store: Store, snapshot: Snapshot, values: Mapping[str, Any], acto
                            entry.existing, actor)
     except PermissionDenied as err:
         return saving.SaveResult(error=str(err))
+
+
+# --- entering every unit's value of a year at once --------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitGrid:
+    """A per-unit indicator's values in a year: one row per unit that existed then."""
+
+    code: str
+    year: int
+    yes_no: bool  # đạt/chưa đạt ticked in a checkbox; otherwise a number typed as text
+    frame: pd.DataFrame  # unit_header, value_header, previous_header, note_header
+    unit_header: str
+    value_header: str
+    previous_header: str
+    note_header: str
+
+
+def unit_grid(snapshot: Snapshot, indicator: Mapping[str, Any], year: int) -> UnitGrid:
+    """Return the grid of a per-unit indicator's values in the year, as they stand now.
+
+    A yes/no cell without a value shows unticked: saving the grid records it as "chưa đạt".
+    """
+    code = str(indicator["code"])
+    noun = _noun(indicator.get("per_unit_kind"))
+    ticks = yes_no(indicator, per_unit=True)
+    value_column = SHEETS[VALUES].column("value")
+    headers = (noun[:1].upper() + noun[1:], "Đạt" if ticks else value_column.header,
+               f"Năm {year - 1}", SHEETS[VALUES].column("note").header)
+    rows = []
+    for unit in unit_options(snapshot, indicator, year):
+        record = existing_value(snapshot, code, year, unit)
+        value = None if record is None else record.get("value")
+        before = previous_value(snapshot, code, year, unit)
+        shown_before = "" if before is None or before[0] != year - 1 else format_value(
+            indicator, before[1], per_unit=ticks)
+        if ticks:
+            cell: Any = value is not None and value >= 1
+        else:
+            cell = "" if value is None else value_column.type.display(value)
+        note = "" if record is None else str(record.get("note") or "")
+        rows.append((unit, cell, shown_before, note))
+    frame = pd.DataFrame(rows, columns=list(headers))
+    if ticks:
+        frame[headers[1]] = frame[headers[1]].astype(bool)
+    return UnitGrid(code, year, ticks, frame, *headers)
+
+
+@dataclass
+class GridSave(saving.SaveResult):
+    """What saving a grid did: the values added and changed, or why nothing was saved."""
+
+    added: list[Record] = field(default_factory=list)
+    changed: list[Record] = field(default_factory=list)
+    noun: str = "đơn vị"
+    yes_no: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the grid was saved (also when nothing had changed)."""
+        return not self.problems and self.error is None and not self.unknown
+
+    def summary(self) -> str:
+        """Say what was written: "đã lưu 12 tổ dân phố (thêm mới 12, sửa 0): 11 đạt, 1 chưa đạt"."""
+        if not self.added and not self.changed:
+            return "không có thay đổi nào để lưu."
+        written = [*self.added, *self.changed]
+        text = (f"đã lưu {len(written)} {self.noun} (thêm mới {len(self.added)}, sửa "
+                f"{len(self.changed)})")
+        if self.yes_no:
+            met = sum((r.get("value") or 0) >= 1 for r in written)
+            text += f": {met} đạt, {len(written) - met} chưa đạt"
+        return text + "."
+
+
+def _grid_problem(unit: str, problem: Problem) -> Problem:
+    """Name the unit in a problem of one grid row: "Tổ dân phố 3 – Giá trị: …"."""
+    return Problem(problem.sheet, problem.row, f"{unit} – {problem.column}", problem.value,
+                   problem.message, problem.severity, problem.column_key, problem.record_id)
+
+
+def save_unit_grid(store: Store, snapshot: Snapshot, indicator: Mapping[str, Any], year: int,
+                   edited: pd.DataFrame, actor: Actor, *,
+                   ids: MutableMapping[str, str] | None = None) -> GridSave:
+    """Check every row of an edited grid, then write the changes once and the new values once.
+
+    Each row passes the rules of a single entry (`check_entry`), its problems naming the unit.
+    Changed values are written in one update and new ones in one append: at most two writes,
+    the update first, so a value changed meanwhile stops the save before anything is written.
+    `ids` keeps the ids of new values across attempts (a session's dict): saving again after a
+    lost answer finds the rows already added instead of adding them twice.
+    """
+    noun = _noun(indicator.get("per_unit_kind"))
+    try:
+        require_sheet_write(actor, VALUES)
+    except PermissionDenied as err:
+        return GridSave(error=str(err), noun=noun)
+    grid = unit_grid(snapshot, indicator, year)
+    sheet = SHEETS[VALUES]
+    ids = {} if ids is None else ids
+    problems: list[Problem] = []
+    new: list[Record] = []
+    updates: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    for row in edited.to_dict("records"):
+        unit = str(row[grid.unit_header])
+        raw = row.get(grid.value_header)
+        if grid.yes_no:
+            raw = 1 if raw is True or (not is_blank(raw) and bool(raw)) else 0
+        note = row.get(grid.note_header)
+        existing = existing_value(snapshot, grid.code, year, unit)
+        if is_blank(raw):
+            if existing is not None:
+                problems.append(_grid_problem(unit, _problem(
+                    "value", None, "bắt buộc vì năm này đã có số liệu; muốn bỏ số liệu thì lưu "
+                    "trữ nó ở thẻ “Số liệu đã nhập”")))
+            continue
+        entry = check_entry(snapshot, {"indicator": grid.code, "year": year, "unit": unit,
+                                       "value": raw, "note": None if is_blank(note) else note})
+        if entry.problems:
+            problems += [_grid_problem(unit, p) for p in entry.problems]
+            continue
+        record, found = validate_record(VALUES, entry.values, snapshot)
+        if found:
+            problems += [_grid_problem(unit, p) for p in found]
+            continue
+        if existing is None:
+            taken = set(snapshot[VALUES].by_id) | set(ids.values())
+            record[ID] = ids.setdefault(unit, new_id(sheet, taken))
+            new.append(record)
+            continue
+        changes = {k: record[k] for k in ("value", "note")
+                   if not sheet.column(k).type.same(record[k], existing.get(k))}
+        if changes:
+            updates.append((existing[ID], changes,
+                            {k: v for k, v in existing.items() if k != ROW}))
+    if problems:
+        return GridSave(problems=problems, noun=noun, yes_no=grid.yes_no)
+    changed: list[Record] = []
+    try:
+        if updates:
+            changed = store.update_many(VALUES, updates, actor.label)
+    except StoreError as err:
+        return GridSave(error=str(err), conflict=isinstance(err, (ConflictError, NotFoundError)),
+                        unknown=isinstance(err, WriteUnknown), noun=noun)
+    try:
+        added = store.append(VALUES, new, actor.label) if new else []
+    except StoreError as err:
+        error = str(err)
+        if changed:
+            error = (f"Đã lưu thay đổi của {len(changed)} {noun}, nhưng chưa thêm được số liệu "
+                     f"của {len(new)} {noun} chưa có số liệu: {error}")
+        return GridSave(error=error, unknown=isinstance(err, WriteUnknown), noun=noun)
+    return GridSave(added=added, changed=changed, noun=noun, yes_no=grid.yes_no)

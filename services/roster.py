@@ -31,9 +31,10 @@ from services.auth import Actor, require_sheet_write
 from services.choices import MemberStatus
 from services.coltypes import Ref, format_number, is_blank
 from services.export import csv_bytes
+from services.progress import units_in_year
 from services.schema import ARCHIVED, ID, SHEETS, Column, Record, Sheet
 from services.store.base import Store, StoreError, WriteUnknown, new_id
-from services.text import fold, name_sort_key, natural_key, nfc
+from services.text import fold, natural_key, nfc
 from services.validation import (
     ROW,
     Problem,
@@ -55,8 +56,13 @@ MAX_IMPORT_ROWS = 5000
 _HEADER_SEARCH_ROWS = 10
 
 
-def tdp_names(snapshot: Snapshot) -> list[str]:
-    """Return the active residential groups (tổ dân phố, thôn/xóm), in natural order."""
+def tdp_names(snapshot: Snapshot, year: int | None = None) -> list[str]:
+    """Return the active residential groups (tổ dân phố, thôn/xóm), in natural order.
+
+    With `year`, only the groups that existed in that year (`progress.units_in_year`).
+    """
+    if year is not None:
+        return [str(u["name"]) for u in units_in_year(snapshot, year, TDP_KINDS)]
     units = snapshot[TDP_SHEET]
     label = units.sheet.label_column or ID
     return sorted((str(u[label]) for u in units.active() if u.get("kind") in TDP_KINDS),
@@ -145,11 +151,14 @@ COVERAGE_HEADERS = {
 }
 
 
-def coverage(snapshot: Snapshot) -> Coverage:
-    """Count members per residential group by status; list the groups that have no list."""
+def coverage(snapshot: Snapshot, year: int | None = None) -> Coverage:
+    """Count members per residential group by status; list the groups that have no list.
+
+    With `year`, over the groups that existed in that year only (the list itself has no year).
+    """
     counts: dict[str, dict[str, int]] = {
         name: {"proposed": 0, "approved": 0, "left": 0, "party_members": 0}
-        for name in tdp_names(snapshot)
+        for name in tdp_names(snapshot, year)
     }
     field_of = {MemberStatus.DE_XUAT: "proposed", MemberStatus.DA_PHE_DUYET: "approved",
                 MemberStatus.THOI_THAM_GIA: "left"}
@@ -790,13 +799,6 @@ def column_guide() -> pd.DataFrame:
             allowed = allowed.replace("bắt buộc; ", "") + f"; để trống là “{c.default}”"
         rows.append({"Cột": c.header, "Yêu cầu": allowed, "Ghi chú": c.help})
     return pd.DataFrame(rows)
-
-
-def roster_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
-    """Return members as CSV for Excel: Vietnamese headers, ISO dates, by group then name."""
-    ordered = sorted(records, key=lambda r: (natural_key(str(r.get("tdp") or "")),
-                                             name_sort_key(str(r.get("full_name") or ""))))
-    return csv_bytes(MEMBERS, ordered, columns=[k for k in MEMBERS.keys if k != ARCHIVED])
 
 
 def member_label(record: Mapping[str, Any]) -> str:

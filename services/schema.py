@@ -16,12 +16,16 @@ from services.choices import (
     Comparison,
     DerivedRule,
     Gender,
+    MemberReportKind,
     MemberStatus,
     ModelKind,
+    ModelOrigin,
     RecognitionLevel,
     RegistrationStatus,
+    ReportKind,
     Role,
     TargetKind,
+    TaskStatus,
     UnitKind,
 )
 from services.choices import Field as ModelField
@@ -180,13 +184,26 @@ def _not_future(key: str) -> RowCheck:
 
 
 def _branch_not_own(record: Record) -> Iterable[tuple[str, str]]:
-    # Seed 003: ward party members attend "ngoài chi bộ nơi mình sinh hoạt".
+    # Seed 003: ward party members attend "ngoài chi bộ nơi mình sinh hoạt". Row rules run
+    # before references are resolved to their labels, so the two branches are compared the way
+    # resolution matches them: "chi bo tdp 5" typed in the sheet is the unit "Chi bộ TDP 5".
+    branch, home = record.get("branch"), record.get("home_branch")
     if (
         record.get("level") == AttendeeLevel.DANG_VIEN_XA
-        and record.get("branch")
-        and record.get("branch") == record.get("home_branch")
+        and branch
+        and home
+        and Ref(sheet="units").same(branch, home)
     ):
         yield "branch", "phải là chi bộ khác với chi bộ nơi mình sinh hoạt"
+
+
+def _criteria_met_when_recognised(record: Record) -> Iterable[tuple[str, str]]:
+    # Seed 004, mục II.4: a recognised model meets the evaluation criteria.
+    if record.get("status") == RegistrationStatus.CONG_NHAN:
+        unmet = [c.short for c in CRITERIA if record.get(c.key) is not True]
+        if unmet:
+            yield "status", ("chỉ công nhận mô hình đáp ứng đủ các tiêu chí đánh giá; chưa đạt: "
+                             + "; ".join(unmet))
 
 
 def _range_target_ordered(record: Record) -> Iterable[tuple[str, str]]:
@@ -232,8 +249,14 @@ UNITS = _sheet(
         Column("residential", "Khu dân cư", Bool(), default=False,
                help="Chi bộ khu dân cư, tổ dân phố: được theo dõi khi cấp ủy viên, đảng viên dự "
                     "sinh hoạt chi bộ khu dân cư (không tính chi bộ cơ quan)."),
+        Column("valid_from", "Có từ ngày", Date(), default=today,
+               help="Ngày đơn vị được thành lập, chia tách hoặc sáp nhập. Số liệu các năm trước "
+                    "ngày này không tính đơn vị. Để trống nếu đơn vị có từ trước khi theo dõi."),
+        Column("valid_to", "Đến ngày", Date(),
+               help="Ngày cuối cùng đơn vị còn (giải thể, sáp nhập). Để trống nếu vẫn còn."),
     ),
     label_column="name",
+    row_checks=(_later("valid_from", "valid_to", "không được trước ngày đơn vị có"),),
     description="Chi bộ, chính quyền, Mặt trận, đoàn thể, tổ dân phố, tổ dân vận…",
 )
 
@@ -280,6 +303,15 @@ REGISTRATIONS = _sheet(
                help="Bắt buộc khi mô hình là của cá nhân."),
         Column("field", "Lĩnh vực", Choice(options=tuple(ModelField)), required=True),
         Column("model_name", "Tên mô hình", Text(max_length=250), required=True),
+        Column("origin", "Mô hình mới hay tiếp nối", Choice(options=tuple(ModelOrigin)),
+               default=ModelOrigin.MOI,
+               help="Để trống là mô hình mới. Duy trì: mô hình năm trước tiếp tục thực hiện; "
+                    "Nhân rộng: mô hình đã có ở nơi khác được làm thêm ở đơn vị."),
+        Column("continues", "Tiếp nối mô hình", Text(max_length=250),
+               help="Với mô hình duy trì hoặc nhân rộng: tên mô hình trước đó và năm, ví dụ "
+                    "“Dân vận khéo trong xây dựng nông thôn mới (2023)”."),
+        Column("address", "Địa chỉ thực hiện", Text(max_length=250),
+               help="Nơi thực hiện mô hình: tổ dân phố, thôn, cơ quan, đơn vị."),
         Column("content", "Nội dung, cách làm", LongText(max_length=3000)),
         Column("registered_on", "Ngày đăng ký", Date(), required=True, default=today),
         Column("status", "Trạng thái", Choice(options=tuple(RegistrationStatus)), required=True,
@@ -298,6 +330,10 @@ REGISTRATIONS = _sheet(
                        "bắt buộc khi đã báo cáo kết quả"),
         _required_when("recognition", lambda r: r.get("status") == RegistrationStatus.CONG_NHAN,
                        "bắt buộc khi mô hình được công nhận"),
+        _required_when("continues", lambda r: r.get("origin") in (ModelOrigin.DUY_TRI,
+                                                                   ModelOrigin.NHAN_RONG),
+                       "bắt buộc với mô hình duy trì hoặc nhân rộng: ghi mô hình được tiếp nối"),
+        _criteria_met_when_recognised,
         _later("registered_on", "reported_on", "không được trước ngày đăng ký"),
     ),
     description="Các mô hình “Dân vận khéo” đơn vị đăng ký, thực hiện và được công nhận.",
@@ -368,6 +404,111 @@ MEETINGS = _sheet(
     description="Cấp ủy viên, đảng viên dự sinh hoạt chi bộ khu dân cư và báo cáo sau khi dự.",
 )
 
+ATTENDEES = _sheet(
+    "attendees",
+    "Người phải dự sinh hoạt",
+    "người phải dự sinh hoạt",
+    "PD",
+    (
+        Column("full_name", "Họ và tên", Text(max_length=100), required=True,
+               help="Viết như khi ghi lượt dự sinh hoạt, để ứng dụng đối chiếu."),
+        Column("level", "Cấp", Choice(options=tuple(AttendeeLevel)), required=True,
+               help="; ".join(f"{r.level}: {r.wording}" for r in ATTENDANCE_RULES.values())),
+        Column("position", "Chức vụ", Text(max_length=150)),
+        Column("home_branch", "Chi bộ nơi sinh hoạt", Ref(sheet="units", kinds=(UnitKind.CHI_BO,)),
+               help="Với đảng viên công tác tại phường: chi bộ dự phải khác chi bộ này."),
+        Column("from_date", "Từ ngày", Date(), required=True,
+               help="Ngày bắt đầu thuộc diện phải dự (được bầu, được phân công, chuyển đến)."),
+        Column("to_date", "Đến ngày", Date(),
+               help="Ngày cuối cùng thuộc diện phải dự; để trống nếu vẫn đang thuộc diện."),
+        Column("note", "Ghi chú", LongText(max_length=1000)),
+    ),
+    label_column="full_name",
+    row_checks=(
+        _later("from_date", "to_date", "không được trước ngày bắt đầu"),
+        _required_when("home_branch", lambda r: r.get("level") == AttendeeLevel.DANG_VIEN_XA,
+                       "bắt buộc với đảng viên công tác tại xã, phường (để biết chi bộ dự phải "
+                       "khác chi bộ nơi mình sinh hoạt)"),
+    ),
+    description="Cấp ủy viên các cấp và đảng viên công tác tại phường phải dự sinh hoạt chi bộ "
+                "khu dân cư (100% tham gia), với thời gian thuộc diện.",
+)
+
+VISIT_PLAN = _sheet(
+    "visit_plan",
+    "Phân công dự sinh hoạt",
+    "phân công",
+    "PC",
+    (
+        Column("attendee", "Người dự", Ref(sheet="attendees"), required=True),
+        Column("branch", "Chi bộ dự sinh hoạt", Ref(sheet="units", kinds=(UnitKind.CHI_BO,)),
+               required=True),
+        Column("period_start", "Từ ngày", Date(), required=True,
+               help="Đầu kỳ phải dự (tháng, quý hoặc 6 tháng theo cấp)."),
+        Column("period_end", "Đến ngày", Date(), required=True,
+               help="Ngày cuối cùng của kỳ; quá ngày này chưa dự là chậm."),
+        Column("note", "Ghi chú", LongText(max_length=1000)),
+    ),
+    label_column=None,
+    row_checks=(_later("period_start", "period_end", "không được trước ngày bắt đầu kỳ"),),
+    description="Đảng ủy phân công cấp ủy viên, đảng viên dự sinh hoạt chi bộ khu dân cư theo "
+                "kỳ, ưu tiên địa bàn phức tạp trước và nhiều hơn.",
+)
+
+TASKS = _sheet(
+    "tasks",
+    "Nhiệm vụ",
+    "nhiệm vụ",
+    "NV",
+    (
+        Column("source", "Văn bản giao", Text(max_length=200), required=True,
+               help="Số, tên văn bản giao nhiệm vụ, ví dụ: Kế hoạch số 48-KH/ĐU, mục III.1."),
+        Column("content", "Nội dung nhiệm vụ", LongText(max_length=3000), required=True),
+        Column("responsible", "Cơ quan chủ trì", Text(max_length=300), required=True),
+        Column("cooperating", "Cơ quan phối hợp", Text(max_length=500)),
+        Column("deadline", "Hạn hoàn thành", Date(),
+               help="Để trống với nhiệm vụ thực hiện thường xuyên."),
+        Column("status", "Tình trạng", Choice(options=tuple(TaskStatus)), required=True,
+               default=TaskStatus.CHUA),
+        Column("done_on", "Ngày hoàn thành", Date()),
+        Column("result", "Kết quả", LongText(max_length=3000)),
+        Column("note", "Ghi chú", LongText(max_length=1000)),
+    ),
+    label_column=None,
+    row_checks=(
+        _required_when("done_on", lambda r: r.get("status") == TaskStatus.XONG,
+                       "bắt buộc khi nhiệm vụ đã hoàn thành"),
+        _not_future("done_on"),
+    ),
+    description="Nhiệm vụ các văn bản chỉ đạo, kế hoạch giao: cơ quan chủ trì, thời hạn, kết quả.",
+)
+
+MEMBER_REPORTS = _sheet(
+    "member_reports",
+    "Phản ánh của nòng cốt",
+    "phản ánh",
+    "PA",
+    (
+        Column("member", "Thành viên nòng cốt", Ref(sheet="members"), required=True),
+        Column("tdp", "Tổ dân phố", Ref(sheet="units", kinds=(UnitKind.TO_DAN_PHO,
+                                                              UnitKind.THON_XOM)), required=True),
+        Column("report_date", "Ngày phản ánh", Date(), required=True, default=today),
+        Column("kind", "Loại", Choice(options=tuple(MemberReportKind)), required=True),
+        Column("content", "Nội dung", LongText(max_length=3000), required=True),
+        Column("handling", "Xử lý, trả lời", LongText(max_length=3000),
+               help="Việc đã làm với phản ánh: chuyển cơ quan nào, kết quả giải quyết."),
+        Column("handled_on", "Ngày xử lý xong", Date()),
+    ),
+    label_column=None,
+    row_checks=(
+        _not_future("report_date"),
+        _not_future("handled_on"),
+        _later("report_date", "handled_on", "không được trước ngày phản ánh"),
+    ),
+    description="Lực lượng nòng cốt báo cáo tình hình tư tưởng, dư luận, điểm nóng, kiến nghị "
+                "của nhân dân ở tổ dân phố.",
+)
+
 INDICATORS = _sheet(
     "indicators",
     "Chỉ tiêu",
@@ -417,6 +558,37 @@ INDICATOR_VALUES = _sheet(
     ),
     label_column=None,
     description="Giá trị từng chỉ tiêu theo năm (và theo đơn vị nếu có).",
+)
+
+# --- report settings (issue 10): what the letterhead, "Nơi nhận" and signature of each report say
+
+REPORT_SETTINGS = _sheet(
+    "report_settings",
+    "Thiết lập báo cáo",
+    "thiết lập báo cáo",
+    "BC",
+    (
+        Column("kind", "Loại báo cáo", Choice(options=tuple(ReportKind)), required=True,
+               unique=True),
+        Column("superior", "Đảng bộ cấp trên", Text(max_length=200),
+               help="Dòng đầu góc trái, chữ in hoa, ví dụ: ĐẢNG BỘ TỈNH QUẢNG NGÃI."),
+        Column("issuer", "Cơ quan ban hành", Text(max_length=200),
+               help="Để trống là tên Đảng ủy trong cấu hình, ví dụ: ĐẢNG ỦY PHƯỜNG PHỐ HÒA."),
+        Column("number", "Số, ký hiệu", Text(max_length=50),
+               help="Phần sau chữ “Số”, ví dụ: 12-BC/ĐU; để trống là “   -BC/ĐU” để ghi số khi "
+                    "ký."),
+        Column("place", "Địa danh", Text(max_length=100),
+               help="Trước ngày tháng ở góc phải, ví dụ: Phố Hòa; để trống là tên phường, xã."),
+        Column("signer_for", "Thẩm quyền ký", Text(max_length=100),
+               help="Ví dụ: T/M ĐẢNG ỦY; T/M BAN THƯỜNG VỤ."),
+        Column("signer_title", "Chức vụ người ký", Text(max_length=100),
+               help="Ví dụ: BÍ THƯ; PHÓ BÍ THƯ; PHÓ BÍ THƯ THƯỜNG TRỰC."),
+        Column("signer_name", "Họ và tên người ký", Text(max_length=100)),
+        Column("recipients", "Nơi nhận", LongText(max_length=2000),
+               help="Mỗi dòng một nơi nhận, ví dụ: Ban Thường vụ Tỉnh ủy (báo cáo),"),
+    ),
+    label_column="kind",
+    description="Tên cơ quan, số ký hiệu, người ký và nơi nhận của từng loại báo cáo gửi cấp trên.",
 )
 
 USERS = _sheet(
@@ -483,8 +655,13 @@ SHEETS: dict[str, Sheet] = {
         REGISTRATIONS,
         MEMBERS,
         MEETINGS,
+        ATTENDEES,
+        VISIT_PLAN,
+        TASKS,
+        MEMBER_REPORTS,
         INDICATORS,
         INDICATOR_VALUES,
+        REPORT_SETTINGS,
         USERS,
         AUDIT,
         OUTSIDE,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from services import records as saving
 from services.app import current_actor, get_snapshot, get_store, refresh
+from services.export import CSV_MIME, XLSX_MIME, dated_filename, write_csv, write_xlsx
 from services.forms import form_record_id, record_form, reset_form, show_problems
 from services.listing import MAX_QUERY_LENGTH, find, pick_record, search
 from services.schema import ARCHIVED, ID, SHEETS, Record
@@ -317,3 +320,39 @@ def registry(
                     archive_button(sheet_key, current, f"{sheet_key}-{current[ID]}")
     with tab_add:
         add_form(sheet_key, snapshot, f"{sheet_key}-add", columns=form_columns, options=options)
+
+
+# --- downloads of a table a page shows -------------------------------------------------------
+
+TableData = pd.DataFrame | tuple[Sequence[str], Iterable[Sequence[Any]]]
+
+
+def _table_parts(table: TableData) -> tuple[list[str], list[list[Any]]]:
+    if isinstance(table, pd.DataFrame):
+        return [str(c) for c in table.columns], [list(r) for r in table.itertuples(
+            index=False, name=None)]
+    header, rows = table
+    return [str(h) for h in header], [list(r) for r in rows]
+
+
+def download_table(table: TableData, file_stem: str, label: str, *, key: str | None = None
+                   ) -> None:
+    """Offer a table as CSV and as Excel: the rows given, built when a button is clicked.
+
+    `table` is a DataFrame or (header, rows) of raw values (numbers, dates), not text already
+    formatted for display. Both files go through `services.export` (Vietnamese headers,
+    formula-looking text kept inert).
+    """
+    header, rows = _table_parts(table)
+    key = key or f"download-{file_stem}"
+    csv_col, xlsx_col = st.columns(2)
+    with csv_col:
+        st.download_button(f"{label} (CSV)", data=partial(write_csv, header, rows),
+                           file_name=dated_filename(file_stem, "csv"), mime=CSV_MIME,
+                           key=f"{key}-csv", on_click="ignore", icon=":material/download:",
+                           width="stretch")
+    with xlsx_col:
+        st.download_button(f"{label} (Excel)", data=partial(write_xlsx, header, rows),
+                           file_name=dated_filename(file_stem, "xlsx"), mime=XLSX_MIME,
+                           key=f"{key}-xlsx", on_click="ignore", icon=":material/download:",
+                           width="stretch")

@@ -45,7 +45,8 @@ def registration(rid: str, unit_name: str, *, campaign_name: str = CAMPAIGN,
     if status in (S.DA_BAO_CAO, S.CONG_NHAN, S.KHONG_CONG_NHAN):
         values |= {"reported_on": date(2024, 9, 1), "result": "Đạt"}
     if status == S.CONG_NHAN:
-        values["recognition"] = RecognitionLevel.CO_SO
+        # Recognised models meet all five criteria (seed 004, mục II.4), or the sheet refuses.
+        values |= {"recognition": RecognitionLevel.CO_SO} | {c.key: True for c in CRITERIA}
     return values | extra
 
 
@@ -125,12 +126,12 @@ def test_a_model_that_was_not_recognised_still_counts_as_registered() -> None:
 
 
 @pytest.mark.parametrize(("today", "overdue_days"), [
-    (date(2024, 9, 4), None),
-    (date(2024, 9, 5), None),  # the deadline day itself ends at midnight: not overdue yet
-    (date(2024, 9, 6), 1),
-    (date(2024, 10, 5), 30),
+    (date(2024, 9, 3), None),
+    (date(2024, 9, 4), None),  # "trước ngày 05/9": the 4th is the last day, to midnight
+    (date(2024, 9, 5), 1),  # the day X itself is already late
+    (date(2024, 10, 4), 30),
 ])
-def test_overdue_only_after_the_report_deadline_day(today: date, overdue_days: int | None) -> None:
+def test_overdue_from_the_day_named_in_truoc_ngay(today: date, overdue_days: int | None) -> None:
     snap = snapshot([unit("Tổ dân phố 1")], [campaign()],
                     [registration("MH-1", "Tổ dân phố 1", status=S.DANG_THUC_HIEN)])
     found = rules.overdue_results(snap, today)
@@ -173,17 +174,17 @@ def test_report_deadline_comes_from_each_years_campaign_record() -> None:
     )
     today = date(2026, 9, 10)
     found = rules.overdue_results(snap, today)
-    assert [(o.registration["id"], o.days_overdue) for o in found] == [("MH-1", 370)]
+    assert [(o.registration["id"], o.days_overdue) for o in found] == [("MH-1", 371)]
     assert rules.overdue_results(snap, today, year=2026) == []
 
 
 @pytest.mark.parametrize(("today", "is_open", "text"), [
-    (date(2024, 4, 4), True, "còn 3 ngày"),
-    (date(2024, 4, 7), True, "hôm nay là hạn cuối"),
-    (date(2024, 4, 8), False, "đã hết hạn (1 ngày trước)"),
+    (date(2024, 4, 3), True, "hạn cuối 06/04/2024, còn 3 ngày"),
+    (date(2024, 4, 6), True, "hạn cuối 06/04/2024: hôm nay là hạn cuối"),
+    (date(2024, 4, 7), False, "hạn cuối 06/04/2024: đã hết hạn (1 ngày trước)"),
 ])
-def test_registration_stays_open_through_the_deadline_day(today: date, is_open: bool,
-                                                           text: str) -> None:
+def test_registration_before_07_04_closes_at_the_end_of_06_04(today: date, is_open: bool,
+                                                               text: str) -> None:
     c = campaign()
     assert rules.registration_open(c, today) is is_open
     assert rules.deadline_text(c["register_by"], today) == text
@@ -191,8 +192,10 @@ def test_registration_stays_open_through_the_deadline_day(today: date, is_open: 
 
 def test_deadlines_are_read_from_the_campaign_in_order() -> None:
     found = rules.deadlines(campaign(end_date=None), date(2024, 4, 1))
-    assert [(d.label, d.day, d.remaining) for d in found] == [
-        ("Hạn đăng ký", date(2024, 4, 7), 6), ("Hạn báo cáo kết quả", date(2024, 9, 5), 157)]
+    assert [(d.label, d.day, d.last, d.remaining) for d in found] == [
+        ("Hạn đăng ký", date(2024, 4, 7), date(2024, 4, 6), 5),
+        ("Hạn báo cáo kết quả", date(2024, 9, 5), date(2024, 9, 4), 156)]
+    assert found[0].text() == "trước ngày 07/04/2024 · hạn cuối 06/04/2024, còn 5 ngày"
 
 
 def test_current_campaigns_are_the_years_unarchived_ones_newest_phase_first() -> None:
@@ -212,7 +215,7 @@ def test_default_campaign_is_the_newest_still_open_else_the_newest() -> None:
     second = campaign("Đợt 2", phase="Đợt 2", register_by=date(2024, 7, 15),
                       report_by=date(2024, 11, 30))
     ordered = [second, first]
-    assert rules.default_campaign(ordered, date(2024, 7, 15)) is second
+    assert rules.default_campaign(ordered, date(2024, 7, 14)) is second
     assert rules.default_campaign(ordered, date(2024, 8, 1)) is second  # all closed: newest
     assert rules.default_campaign([campaign(register_by=date(2024, 4, 7)),
                                    campaign("Cũ", register_by=date(2024, 3, 1))],
@@ -291,18 +294,28 @@ def test_reporting_results_records_date_and_text() -> None:
 
 def test_recognising_requires_a_level() -> None:
     record = registration("MH-1", "Tổ dân phố 1", status=S.DA_BAO_CAO)
-    changes, problems = rules.transition(record, S.CONG_NHAN, date(2024, 10, 1))
+    changes, problems = rules.transition(record, S.CONG_NHAN, date(2024, 10, 1),
+                                         criteria={c.key: True for c in CRITERIA})
     assert changes == {}
     assert len(problems) == 1 and problems[0].startswith("Cấp công nhận: bắt buộc")
 
 
-def test_evaluation_records_all_five_criteria() -> None:
+def test_recognition_records_all_five_criteria() -> None:
     record = registration("MH-1", "Tổ dân phố 1", status=S.DA_BAO_CAO)
-    judged = {"crit_task": True, "crit_effect": True}
     changes, problems = rules.transition(record, S.CONG_NHAN, date(2024, 10, 1),
-                                         recognition=RecognitionLevel.HUYEN, criteria=judged)
+                                         recognition=RecognitionLevel.HUYEN,
+                                         criteria={c.key: True for c in CRITERIA})
     assert problems == []
     assert changes["recognition"] == RecognitionLevel.HUYEN
+    assert all(changes[c.key] is True for c in CRITERIA)
+
+
+def test_not_recognised_records_the_criteria_as_judged() -> None:
+    record = registration("MH-1", "Tổ dân phố 1", status=S.DA_BAO_CAO)
+    judged = {"crit_task": True, "crit_effect": True}
+    changes, problems = rules.transition(record, S.KHONG_CONG_NHAN, date(2024, 10, 1),
+                                         criteria=judged)
+    assert problems == []
     assert {c.key: changes[c.key] for c in CRITERIA} == {
         "crit_task": True, "crit_spread": False, "crit_effect": True, "crit_named": False,
         "crit_sustain": False}
@@ -326,9 +339,10 @@ def test_going_back_clears_what_the_undone_step_recorded() -> None:
 
 
 def test_undo_names_only_the_filled_fields_it_clears() -> None:
-    recognised = registration("MH-1", "Tổ dân phố 1", status=S.CONG_NHAN, crit_task=True)
+    recognised = registration("MH-1", "Tổ dân phố 1", status=S.CONG_NHAN, crit_spread=None)
     assert rules.cleared_by_undo(recognised, S.DA_BAO_CAO) == [
-        "Cấp công nhận", "Gắn với nhiệm vụ chính trị"]
+        "Cấp công nhận", "Gắn với nhiệm vụ chính trị", "Hiệu quả cao trong lĩnh vực",
+        "Rõ tên, địa chỉ, nội dung; được công nhận", "Bền vững, được nhân dân đồng tình"]
     reported = registration("MH-2", "Tổ dân phố 1", status=S.DA_BAO_CAO)
     assert rules.cleared_by_undo(reported, S.DANG_THUC_HIEN) == [
         "Ngày báo cáo kết quả", "Kết quả thực hiện"]

@@ -44,3 +44,28 @@ def test_export_writes_a_csv_per_sheet_and_the_workbook(tmp_path: Path,
     names = {p.name for p in out.iterdir()}
     assert "khoi-dan-van.xlsx" in names and "dang-ky-mo-hinh.csv" in names
     assert (out / "luc-luong-nong-cot.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("kind", ["chi-tieu", "sinh-hoat", "dan-van-kheo", "nong-cot"])
+def test_report_writes_a_docx_of_each_kind_on_the_demo_ward(
+        kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    from docx import Document
+
+    monkeypatch.setenv("DANVAN_DB_URL", f"sqlite:///{tmp_path / 'report.sqlite3'}")
+    out = tmp_path / "bao-cao" / f"{kind}.docx"
+    assert main(["report", kind, "--year", "2025", "--out", str(out)]) == 0
+    assert "Đã ghi báo cáo" in capsys.readouterr().out
+    texts = [p.text for p in Document(str(out)).paragraphs]
+    assert "BÁO CÁO" in texts and "[…]" in texts  # narrative left to fill in
+
+
+def test_report_refuses_a_month_out_of_range_and_an_unknown_phase(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("DANVAN_DB_URL", f"sqlite:///{tmp_path / 'report.sqlite3'}")
+    out = tmp_path / "x.docx"
+    assert main(["report", "sinh-hoat", "--month", "13", "--out", str(out)]) == 2
+    assert "--month" in capsys.readouterr().err
+    assert main(["report", "dan-van-kheo", "--campaign", "Đợt 9", "--out", str(out)]) == 2
+    assert "không có đợt thi đua" in capsys.readouterr().err
+    assert not out.exists()

@@ -65,19 +65,21 @@ def _kinds(items: list[board.DueItem], kind: DueKind) -> list[board.DueItem]:
 # --- the due list ------------------------------------------------------------------------------
 
 
-def test_registration_deadline_in_three_days_with_two_units_missing_says_con_3_ngay() -> None:
+def test_registration_before_a_day_three_days_ahead_with_two_units_missing_says_con_2_ngay(
+) -> None:
+    # "Trước ngày X" with X three days ahead: the last day is in two days.
     snapshot = _snapshot(units=UNITS, campaigns=[_campaign(register_in=3)],
                          registrations=[_model("Hội Liên hiệp Phụ nữ phường")])
     [item] = _kinds(board.due_items(snapshot, YEAR, TODAY), DueKind.DANG_KY)
-    assert item.status == "Còn 3 ngày"
-    assert item.deadline == TODAY + timedelta(days=3)
+    assert item.status == "Còn 2 ngày"
+    assert item.deadline == TODAY + timedelta(days=2)
     assert item.who.startswith("2 đơn vị chưa đăng ký")
     assert "Hội Cựu chiến binh phường" in item.who and "Đoàn Thanh niên phường" in item.who
     assert "Phụ nữ" not in item.who
 
 
 def test_registration_deadline_beyond_the_horizon_is_not_listed_yet() -> None:
-    snapshot = _snapshot(units=UNITS, campaigns=[_campaign(register_in=board.HORIZON_DAYS + 1)])
+    snapshot = _snapshot(units=UNITS, campaigns=[_campaign(register_in=board.HORIZON_DAYS + 2)])
     assert not _kinds(board.due_items(snapshot, YEAR, TODAY), DueKind.DANG_KY)
 
 
@@ -85,14 +87,20 @@ def test_registration_deadline_passed_with_a_unit_missing_is_overdue() -> None:
     snapshot = _snapshot(units=UNITS[:2], campaigns=[_campaign(register_in=-2)],
                          registrations=[_model("Hội Liên hiệp Phụ nữ phường")])
     [item] = _kinds(board.due_items(snapshot, YEAR, TODAY), DueKind.DANG_KY)
-    assert item.status == "Quá hạn 2 ngày"
+    assert item.status == "Quá hạn 3 ngày"
     assert item.who == "1 đơn vị chưa đăng ký: Hội Cựu chiến binh phường"
 
 
-def test_deadline_day_itself_is_still_allowed() -> None:
-    snapshot = _snapshot(units=UNITS, campaigns=[_campaign(register_in=0)])
+def test_day_before_the_day_named_in_truoc_ngay_is_the_last_day() -> None:
+    snapshot = _snapshot(units=UNITS, campaigns=[_campaign(register_in=1)])
     [item] = _kinds(board.due_items(snapshot, YEAR, TODAY), DueKind.DANG_KY)
     assert item.status == "Hôm nay là hạn cuối" and not item.overdue
+
+
+def test_day_named_in_truoc_ngay_is_already_overdue() -> None:
+    snapshot = _snapshot(units=UNITS, campaigns=[_campaign(register_in=0)])
+    [item] = _kinds(board.due_items(snapshot, YEAR, TODAY), DueKind.DANG_KY)
+    assert item.status == "Quá hạn 1 ngày" and item.overdue
 
 
 def test_report_deadline_passed_says_qua_han_n_ngay_for_models_without_results() -> None:
@@ -104,7 +112,7 @@ def test_report_deadline_passed_says_qua_han_n_ngay_for_models_without_results()
             _model("Đoàn Thanh niên phường", status=RegistrationStatus.DA_BAO_CAO),
         ])
     [item] = _kinds(board.due_items(snapshot, YEAR, TODAY), DueKind.BAO_CAO_MO_HINH)
-    assert item.status == "Quá hạn 5 ngày"
+    assert item.status == "Quá hạn 6 ngày"  # the last day was the day before the recorded one
     assert item.task.startswith("Báo cáo kết quả 2 mô hình")
     assert "Đoàn Thanh niên" not in item.who  # it has reported
 
@@ -114,8 +122,8 @@ def test_campaign_deadlines_in_the_next_days_are_listed_but_a_covered_one_is_not
                                                            end_in=12)])
     items = board.due_items(snapshot, YEAR, TODAY)
     report, end = _kinds(items, DueKind.DOT_THI_DUA)
-    assert report.status == "Còn 10 ngày" and report.task.startswith("Hạn báo cáo kết quả")
-    assert end.status == "Còn 12 ngày" and end.task.startswith("Kết thúc phong trào")
+    assert report.status == "Còn 9 ngày" and report.task.startswith("Hạn báo cáo kết quả")
+    assert end.status == "Còn 11 ngày" and end.task.startswith("Kết thúc phong trào")
     # The registration deadline is already a row of its own ("Đăng ký mô hình").
     assert len(_kinds(items, DueKind.DANG_KY)) == 1
 
@@ -184,7 +192,7 @@ def test_due_list_is_sorted_most_urgent_first() -> None:
     assert [i.days_left for i in items] == sorted(i.days_left for i in items)
     frame = board.due_frame(items)
     assert list(frame.columns) == ["Loại", "Việc", "Đơn vị/Người", "Hạn", "Tình trạng"]
-    assert frame["Tình trạng"].tolist()[1:] == ["Quá hạn 5 ngày", "Quá hạn 1 ngày", "Còn 3 ngày"]
+    assert frame["Tình trạng"].tolist()[1:] == ["Quá hạn 6 ngày", "Quá hạn 1 ngày", "Còn 2 ngày"]
     assert frame["Hạn"].iloc[0] == "31/03/2023"
 
 
@@ -287,9 +295,9 @@ KINDS = {
                          [(2025, None, 1)], [], Status.DAT),
     "yes_no_without_a_value": (_indicator(TargetKind.CO_KHONG, unit=""), [], [],
                                Status.CHUA_CO_SO_LIEU),
-    "range_3_to_4_with_4_1": (
+    "range_3_to_4_with_4_1": (  # above the range: exceeded, not missed
         _indicator(TargetKind.KHOANG, Comparison.RANGE, 3, unit="m²/người", target_max=4),
-        [(2025, None, 4.1)], [], Status.CHUA_DAT),
+        [(2025, None, 4.1)], [], Status.VUOT),
     "coverage_1_of_2_groups": (
         _indicator(TargetKind.BAO_PHU, Comparison.EQ, 100, per_unit_kind=UnitKind.TO_DAN_PHO),
         [(2025, "Tổ dân phố 1", 1), (2025, "Tổ dân phố 2", 0)], TDPS, Status.CHUA_DAT),

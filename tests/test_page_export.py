@@ -120,8 +120,8 @@ def test_empty_store_still_offers_header_only_files(app_env: Path,
 
 # --- what each role may download -----------------------------------------------------------
 
-DATA = ["units", "campaigns", "registrations", "members", "meetings", "indicators",
-        "indicator_values"]
+DATA = ["units", "campaigns", "registrations", "members", "meetings", "attendees", "visit_plan",
+        "tasks", "member_reports", "indicators", "indicator_values", "report_settings"]
 
 
 @pytest.mark.parametrize(("role", "sheets", "links"), [

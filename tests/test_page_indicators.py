@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -107,16 +109,121 @@ def test_derived_indicator_has_no_entry_form(app: AppTest) -> None:
                for i in app.info)
 
 
-def test_per_group_indicator_asks_for_the_group(app: AppTest, app_env: Path, year: int) -> None:
+class FakeGrid:
+    """Stand in for st.data_editor (AppTest cannot type into it): record it, return edits."""
+
+    def __init__(self) -> None:
+        self.shown: list[pd.DataFrame] = []
+        self.keys: list[str] = []
+        self.edit: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame
+
+    def __call__(self, data: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+        self.shown.append(data.copy())
+        self.keys.append(kwargs["key"])
+        return self.edit(data.copy())
+
+
+@pytest.fixture
+def grid(monkeypatch: pytest.MonkeyPatch) -> FakeGrid:
+    import streamlit as st
+
+    fake = FakeGrid()
+    monkeypatch.setattr(st, "data_editor", fake)
+    return fake
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Count the store's writes of indicator values: ("append"/"update", rows)."""
+    seen: list[tuple[str, int]] = []
+    append, update = SqlStore.append, SqlStore.update_batch
+
+    def counted_append(self: SqlStore, sheet_key: str, records: Any, *args: Any,
+                       **kwargs: Any) -> Any:
+        if sheet_key == "indicator_values":
+            seen.append(("append", len(records)))
+        return append(self, sheet_key, records, *args, **kwargs)
+
+    def counted_update(self: SqlStore, batch: Any, *args: Any, **kwargs: Any) -> Any:
+        if "indicator_values" in batch:
+            seen.append(("update", len(batch["indicator_values"])))
+        return update(self, batch, *args, **kwargs)
+
+    monkeypatch.setattr(SqlStore, "append", counted_append)
+    monkeypatch.setattr(SqlStore, "update_batch", counted_update)
+    return seen
+
+
+def _tick(names: set[str], header: str = "Đạt") -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame[header] = [name in names for name in frame["Tổ dân phố"]]
+        return frame
+    return edit
+
+
+def test_per_group_indicator_is_entered_for_every_group_at_once_in_one_write(
+        app: AppTest, app_env: Path, year: int, grid: FakeGrid,
+        writes: list[tuple[str, int]]) -> None:
     _choose(app, "2.1.9", year)
-    app.text_input(key=VALUE).input("1")
+    assert VALUE not in {t.key for t in app.text_input}  # no one-group-at-a-time form
+    groups = grid.shown[-1]["Tổ dân phố"].tolist()
+    assert groups == [u["name"] for u in _store(app_env).snapshot()["units"].active()
+                      if u["kind"] == "Tổ dân phố"]
+    assert not grid.shown[-1]["Đạt"].any()  # nothing entered for the working year yet
+    grid.edit = _tick(set(groups[:-1]))  # 11 of 12 meet the culture standard
     click(app, "Lưu số liệu")
-    assert "Đơn vị, tổ dân phố" in _errors(app)
-    app.selectbox(key="indicator-entry-unit").select("Tổ dân phố 1").run()
+    assert not app.error, _errors(app)
+    assert writes == [("append", len(groups))]
+    said = rendered(app.success[0].value)
+    assert f"thêm mới {len(groups)}" in said
+    assert f"{len(groups) - 1} đạt, 1 chưa đạt" in said
+    saved = {r["unit"]: r["value"] for r in _values(app_env, "2.1.9", year)}
+    assert saved == {g: (0.0 if g == groups[-1] else 1.0) for g in groups}
+    assert grid.keys[-1] != grid.keys[0]  # after a save the grid starts afresh
+
+
+def test_grid_lists_only_the_groups_that_existed_in_the_year(app: AppTest, year: int,
+                                                             grid: FakeGrid) -> None:
+    _choose(app, "2.1.9", year - 1)
+    last_year = grid.shown[-1]["Tổ dân phố"].tolist()
+    _choose(app, "2.1.9", year - 3)
+    earlier = grid.shown[-1]["Tổ dân phố"].tolist()
+    # The demo's newest group was split off on 01/01 of last year.
+    assert len(earlier) == len(last_year) - 1 and set(earlier) < set(last_year)
+
+
+def test_grid_change_of_a_yes_no_is_one_update_and_asks_for_no_note(
+        app: AppTest, app_env: Path, year: int, grid: FakeGrid,
+        writes: list[tuple[str, int]]) -> None:
+    _choose(app, "2.1.9", year - 1)
+    shown = grid.shown[-1]
+    met = set(shown.loc[shown["Đạt"], "Tổ dân phố"])
+    flipped = shown["Tổ dân phố"].iloc[0]
+    grid.edit = _tick(met ^ {flipped})
     click(app, "Lưu số liệu")
-    assert not app.error
-    [saved] = _values(app_env, "2.1.9", year)
-    assert saved["unit"] == "Tổ dân phố 1" and saved["value"] == 1
+    assert not app.error, _errors(app)
+    assert writes == [("update", 1)]
+    [record] = [r for r in _values(app_env, "2.1.9", year - 1) if r["unit"] == flipped]
+    assert record["value"] == (0.0 if flipped in met else 1.0)
+
+
+def test_grid_save_refused_keeps_the_grid_and_says_why(
+        app: AppTest, app_env: Path, year: int, grid: FakeGrid) -> None:
+    _choose(app, "2.1.9", year - 1)
+    shown = grid.shown[-1]
+    first = shown["Tổ dân phố"].iloc[0]
+    # Someone changes that group's value after the page was read.
+    store = _store(app_env)
+    [record] = [r for r in _values(app_env, "2.1.9", year - 1) if r["unit"] == first]
+    store.update("indicator_values", record[ID], {"note": "Sửa ở bảng tính"}, record,
+                 "người khác")
+    met = set(shown.loc[shown["Đạt"], "Tổ dân phố"])
+    grid.edit = _tick(met ^ {first})
+    key = grid.keys[-1]
+    click(app, "Lưu số liệu")
+    assert "đã được người khác sửa" in _errors(app)
+    assert grid.keys[-1] == key  # the same grid: what was ticked stays ticked
+    assert any(b.label == "Tải lại dữ liệu mới nhất" for b in app.button)
 
 
 def test_value_already_there_is_updated_not_duplicated(app: AppTest, app_env: Path,
@@ -191,3 +298,27 @@ def test_value_whose_answer_was_lost_is_found_after_a_reload_and_not_entered_twi
     assert "Đã lưu số liệu chỉ tiêu 2.1.5" in rendered(app.success[0].value)
     [saved] = _values(app_env, "2.1.5", year)
     assert saved["value"] == 54.6
+
+
+def test_yes_no_value_that_flips_is_saved_without_a_note(app: AppTest, app_env: Path,
+                                                         year: int) -> None:
+    _choose(app, "2.2.2.3", year)  # "Phường đăng ký xây dựng đạt chuẩn văn minh đô thị"
+    assert not any("cần ghi chú" in rendered(c.value) for c in app.caption)
+    app.text_input(key=VALUE).input("0")
+    click(app, "Lưu số liệu")
+    assert not app.error, _errors(app)
+    [saved] = _values(app_env, "2.2.2.3", year)
+    assert saved["value"] == 0
+
+
+def test_green_area_above_the_range_shows_as_exceeded(app: AppTest, app_env: Path,
+                                                      year: int) -> None:
+    _choose(app, "2.2.2.4", year - 1)
+    app.text_input(key=VALUE).input("4,5")
+    app.text_area(key=NOTE).input("Số liệu đo đạc cây xanh của UBND phường")
+    click(app, "Lưu số liệu")
+    assert not app.error, _errors(app)
+    rows = {r["Mã"]: r for frame in app.dataframe if "Đánh giá" in frame.value.columns
+            for r in frame.value.to_dict("records")}
+    assert rows["2.2.2.4"]["Đánh giá"] == "✅ Vượt chỉ tiêu"
+    assert "vượt chỉ tiêu từ 3 đến 4 m²/người" in rows["2.2.2.4"]["Giải thích"]

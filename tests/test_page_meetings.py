@@ -1,14 +1,16 @@
-"""The meetings page: log an attendance, refuse a bad one by field, refuse a conflicting edit."""
+"""The meetings page: log an attendance, refuse a bad one by field, refuse a conflicting edit;
+the register of who must attend, the 100% rate and the visit plan."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.choices import AttendeeLevel
+from services.choices import AttendeeLevel, UnitKind
 from services.clock import today
 from services.schema import ID
 from services.store.sql import SqlStore
@@ -124,3 +126,80 @@ def test_edit_of_a_record_changed_meanwhile_is_refused(app: AppTest, app_env: Pa
     [now] = [r for r in stored(app_env) if r[ID] == record[ID]]
     assert now["note"] == "Sửa bởi người khác"
     assert now["report_date"] == record["report_date"]
+
+
+# --- who must attend, and the visit plan -------------------------------------------------------
+
+
+def texts(at: AppTest) -> str:
+    """Return every message box's text on the page."""
+    return " ".join(rendered(e.value) for kind in (at.info, at.warning, at.success, at.error)
+                    for e in kind)
+
+
+def test_compliance_shows_the_rate_and_someone_who_never_attended(app: AppTest,
+                                                                   app_env: Path) -> None:
+    [rate] = [m.value for m in app.metric if m.label == "Tỷ lệ (yêu cầu 100%)"]
+    assert re.fullmatch(r"[\d,]+% \(\d+/\d+ người\)", rate)
+    register = SqlStore(f"sqlite:///{app_env}").snapshot()["attendees"].records
+    never = [r["full_name"] for r in register if "lần nào" in (r["note"] or "")]
+    assert never
+    table = next(d.value for d in app.dataframe if "Thời gian thuộc diện" in d.value.columns)
+    [row] = table[table["Người dự"] == never[0]].to_dict("records")
+    assert row["Số lượt dự"] == 0 and row["Đánh giá"] == "Chưa đạt"
+
+
+def test_a_person_added_to_the_register_is_stored(app: AppTest, app_env: Path) -> None:
+    key = "attendees-add::0::"
+    app.text_input(key=key + "full_name").input("Đinh Thị Mới Đến")
+    app.selectbox(key=key + "level").select(AttendeeLevel.DANG_VIEN_XA)
+    app.selectbox(key=key + "home_branch").select(TDP5)
+    app.date_input(key=key + "from_date").set_value(date(today().year, 7, 1))
+    app.button(key="FormSubmitter:attendees-add-Lưu").click().run()
+    assert not app.exception, app.exception
+    [saved] = [r for r in SqlStore(f"sqlite:///{app_env}").snapshot()["attendees"].records
+               if r["full_name"] == "Đinh Thị Mới Đến"]
+    assert (saved["home_branch"], saved["from_date"]) == (TDP5, date(today().year, 7, 1))
+
+
+@pytest.fixture
+def small_ward(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> SqlStore:
+    """Return a store with three residential branches (one complex) and three people to send."""
+    monkeypatch.setenv("DANVAN_DEMO_DATA", "0")
+    store = SqlStore(f"sqlite:///{app_env}")
+    branch = {"kind": UnitKind.CHI_BO, "residential": True}
+    store.append("units", [{"name": "Chi bộ TDP 1", **branch},
+                           {"name": "Chi bộ TDP 2", **branch, "complex_area": True},
+                           {"name": "Chi bộ TDP 3", **branch},
+                           {"name": "Chi bộ Công an phường", "kind": UnitKind.CHI_BO}], "test")
+    start = date(today().year, 1, 1)
+    store.append("attendees", [
+        {"full_name": "Nguyễn Thị Lan", "level": AttendeeLevel.CAP_XA, "from_date": start},
+        {"full_name": "Trần Thị Hoa", "level": AttendeeLevel.CAP_HUYEN, "from_date": start},
+        {"full_name": "Lê Văn Nam", "level": AttendeeLevel.DANG_VIEN_XA,
+         "home_branch": "Chi bộ TDP 1", "from_date": start}], "test")
+    return store
+
+
+def test_proposed_rotation_is_saved_in_one_click(small_ward: SqlStore) -> None:
+    at = open_page("pages/meetings.py")
+    [save] = [b for b in at.button if b.label.startswith("Lưu 3 lượt phân công")]
+    save.click().run()
+    assert not at.exception, at.exception
+    assert "Đã lưu 3 lượt phân công" in texts(at)
+    plan = small_ward.snapshot()["visit_plan"].records
+    assert len(plan) == 3
+    assert {r["branch"] for r in plan} <= {"Chi bộ TDP 1", "Chi bộ TDP 2", "Chi bộ TDP 3"}
+    assert "Chi bộ TDP 2" in {r["branch"] for r in plan}  # the complex area is not left out
+    # Everyone is planned for the period now: nothing more to propose, and the plan is listed.
+    assert "đã được phân công trong kỳ chứa tháng này" in texts(at)
+    assert any(m.label == "Lượt phân công" and m.value == "3" for m in at.metric)
+
+
+def test_empty_ward_says_what_to_add_first(app_env: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DANVAN_DEMO_DATA", "0")
+    at = open_page("pages/meetings.py")
+    text = texts(at)
+    assert "Chưa có ai trong danh sách người phải dự sinh hoạt. Hãy thêm từng người" in text
+    assert "Chưa có danh sách người phải dự sinh hoạt. Hãy thêm ở thẻ “Người phải dự”" in text

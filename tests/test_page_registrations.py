@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from services.choices import ModelOrigin, UnitKind
 from services.choices import RegistrationStatus as S
-from services.choices import UnitKind
 from services.clock import today
+from services.reference import CRITERIA
 from services.schema import Record
 from services.store.base import WRITE_UNKNOWN, WriteUnknown
 from services.store.sql import SqlStore
@@ -185,11 +186,35 @@ def test_recognising_records_level_and_criteria(app: AppTest, app_env: Path) -> 
         S.CONG_NHAN).run()
     form = f"registrations-move-{record['id']}-3::0::"
     app.selectbox(key=form + "recognition").select("Cấp huyện")
-    app.checkbox(key=form + "crit_task").check()
+    for criterion in CRITERIA:
+        app.checkbox(key=form + criterion.key).check()
     click(app, "Đánh giá: được công nhận")
     saved = store(app_env).snapshot()["registrations"].by_id[record["id"]]
     assert saved["status"] == S.CONG_NHAN and saved["recognition"] == "Cấp huyện"
-    assert saved["crit_task"] is True and not saved["crit_spread"]
+    assert all(saved[c.key] is True for c in CRITERIA)
+
+
+def test_recognising_without_every_criterion_names_the_unmet_ones_and_keeps_input(
+    app: AppTest, app_env: Path
+) -> None:
+    record = one_with_status(app_env, S.DA_BAO_CAO)
+    pick(app, record["id"])
+    app.radio(key=f"registrations-step-{record['id']}-{record['status']}").set_value(
+        S.CONG_NHAN).run()
+    form = f"registrations-move-{record['id']}-3::0::"
+    app.selectbox(key=form + "recognition").select("Cấp huyện")
+    for criterion in CRITERIA[:3]:
+        app.checkbox(key=form + criterion.key).check()
+    click(app, "Đánh giá: được công nhận")
+    message = errors(app)
+    assert "Trạng thái: chỉ công nhận mô hình đáp ứng đủ các tiêu chí đánh giá" in message
+    assert CRITERIA[3].short in message and CRITERIA[4].short in message
+    assert CRITERIA[0].short not in message
+    assert store(app_env).snapshot()["registrations"].by_id[record["id"]]["status"] == (
+        S.DA_BAO_CAO)
+    # What was chosen stays, to tick the rest or change the verdict.
+    assert app.selectbox(key=form + "recognition").value == "Cấp huyện"
+    assert [app.checkbox(key=form + c.key).value for c in CRITERIA] == [True] * 3 + [False] * 2
 
 
 def test_not_registered_tab_lists_a_unit_without_registration(app: AppTest,
@@ -208,9 +233,10 @@ def test_overdue_tab_lists_a_model_past_its_campaigns_report_deadline(
 ) -> None:
     day = today()
     s = store(app_env)
+    # "Báo cáo trước ngày hôm nay": yesterday was the last day.
     s.append("campaigns", [{"name": "Đợt thử nghiệm", "year": day.year,
                             "register_by": day - timedelta(days=10),
-                            "report_by": day - timedelta(days=1)}], "test")
+                            "report_by": day}], "test")
     s.append("registrations", [{"campaign": "Đợt thử nghiệm", "unit": "Tổ dân phố 1",
                                 "kind": "Tập thể", "field": "Kinh tế",
                                 "model_name": "Mô hình chưa báo cáo", "status": S.DANG_KY,
@@ -232,3 +258,79 @@ def test_page_without_a_campaign_for_the_year_says_where_to_open_one(
     assert "Chưa có mô hình nào được đăng ký" in infos
     assert any(link.proto.page == "campaigns" for link in at.get("page_link"))
     assert not at.get("form")  # nothing to register for yet
+
+
+def _trial_campaign(app_env: Path, register_by: Any, report_by: Any) -> None:
+    store(app_env).append("campaigns", [{"name": "Đợt thử nghiệm", "year": today().year,
+                                         "register_by": register_by, "report_by": report_by}],
+                          "test")
+
+
+def test_registration_on_the_day_named_in_truoc_ngay_is_marked_late_in_words(
+    app: AppTest, app_env: Path
+) -> None:
+    day = today()
+    _trial_campaign(app_env, day, day + timedelta(days=60))  # "đăng ký trước ngày hôm nay"
+    store(app_env).append("registrations", [{
+        "campaign": "Đợt thử nghiệm", "unit": "Tổ dân phố 1", "kind": "Tập thể",
+        "field": "Kinh tế", "model_name": "Mô hình đăng ký đúng ngày hạn", "status": S.DANG_KY,
+        "registered_on": day}], "test")
+    click(app, "Tải lại dữ liệu")
+    listed = frame_with(app, "Muộn")
+    row = listed[listed["Tên mô hình"] == "Mô hình đăng ký đúng ngày hạn"]
+    assert list(row["Muộn"]) == ["Đăng ký muộn 1 ngày"]
+    on_time = listed[listed["Tên mô hình"] != "Mô hình đăng ký đúng ngày hạn"]
+    assert "" in set(on_time["Muộn"])  # rows on time say nothing
+    late = tab(app, "Đăng ký, báo cáo muộn")
+    frame = next(d.value for d in late.dataframe if "Ngày đăng ký" in d.value.columns)
+    assert list(frame[frame["Tên mô hình"] == "Mô hình đăng ký đúng ngày hạn"]["Số ngày muộn"]) \
+        == [1]
+    # The header says the last day, the day before the one the plan names.
+    last = (day - timedelta(days=1)).strftime("%d/%m/%Y")
+    assert f"hạn cuối {last}" in " ".join(rendered(m.value) for m in app.markdown)
+
+
+def test_results_reported_on_the_deadline_day_are_listed_as_late(app: AppTest,
+                                                                 app_env: Path) -> None:
+    day = today()
+    _trial_campaign(app_env, day - timedelta(days=30), day)
+    store(app_env).append("registrations", [{
+        "campaign": "Đợt thử nghiệm", "unit": "Tổ dân phố 1", "kind": "Tập thể",
+        "field": "Kinh tế", "model_name": "Mô hình báo cáo đúng ngày hạn",
+        "status": S.DA_BAO_CAO, "registered_on": day - timedelta(days=40),
+        "reported_on": day, "result": "Đạt"}], "test")
+    click(app, "Tải lại dữ liệu")
+    late = tab(app, "Đăng ký, báo cáo muộn")
+    frame = next(d.value for d in late.dataframe if "Ngày báo cáo kết quả" in d.value.columns)
+    row = frame[frame["Tên mô hình"] == "Mô hình báo cáo đúng ngày hạn"]
+    assert list(row["Số ngày muộn"]) == [1]
+    listed = frame_with(app, "Muộn")
+    assert list(listed[listed["Tên mô hình"] == "Mô hình báo cáo đúng ngày hạn"]["Muộn"]) == [
+        "Báo cáo kết quả muộn 1 ngày"]
+
+
+def test_kept_model_is_offered_last_years_model_of_the_same_unit_and_name(
+    app: AppTest, app_env: Path
+) -> None:
+    year = today().year
+    snap = store(app_env).snapshot()
+    earlier = next(r for r in snap["registrations"].active()
+                   if str(year - 1) in r["campaign"] and r["kind"] == "Tập thể")
+    app.selectbox(key=ADD + "unit").select(earlier["unit"])
+    app.selectbox(key=ADD + "field").select(earlier["field"])
+    app.text_input(key=ADD + "model_name").input(fold(earlier["model_name"]).upper())
+    app.selectbox(key=ADD + "origin").select(ModelOrigin.DUY_TRI)
+    app.text_input(key=ADD + "address").input("Nhà văn hóa khu phố")
+    click(app, "Đăng ký mô hình")
+    assert "Tiếp nối mô hình" in errors(app)
+    click(app, "Điền vào ô “Tiếp nối mô hình”")
+    expected = f"{earlier['model_name']} ({year - 1})"
+    assert app.text_input(key=ADD + "continues").value == expected
+    assert app.text_input(key=ADD + "address").value == "Nhà văn hóa khu phố"  # kept
+    click(app, "Đăng ký mô hình")
+    assert "Đã đăng ký mô hình" in " ".join(rendered(m.value) for m in app.success)
+    [saved] = [r for r in registrations(app_env) if r["continues"] == expected
+               and r["origin"] == ModelOrigin.DUY_TRI and r["address"] == "Nhà văn hóa khu phố"]
+    assert str(year) in saved["campaign"]
+    listed = frame_with(app, "Tiếp nối mô hình")
+    assert expected in set(listed["Tiếp nối mô hình"])

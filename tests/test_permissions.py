@@ -37,8 +37,13 @@ EXPECTED = [
     ("registrations", V, E),
     ("members", V, E),
     ("meetings", V, E),
+    ("attendees", V, E),
+    ("visit_plan", V, E),
+    ("tasks", V, E),
+    ("member_reports", V, E),
     ("indicators", V, A),  # the Plan 48 catalogue: only an admin changes the plan
     ("indicator_values", V, E),
+    ("report_settings", V, A),  # who signs and receives the reports
     ("users", A, A),  # e-mail addresses and roles
     ("audit", A, A),
     ("outside", E, E),  # rows changed in the spreadsheet itself
@@ -94,8 +99,9 @@ def test_no_role_and_a_visitor_not_signed_in_reach_no_sheet() -> None:
 
 
 def test_readable_sheets_per_role_in_the_schemas_order() -> None:
-    data = ["units", "campaigns", "registrations", "members", "meetings", "indicators",
-            "indicator_values"]
+    data = ["units", "campaigns", "registrations", "members", "meetings", "attendees",
+            "visit_plan", "tasks", "member_reports", "indicators", "indicator_values",
+            "report_settings"]
     assert readable_sheets(V) == data
     assert readable_sheets(E) == [*data, "outside"]
     assert readable_sheets(A) == list(SHEETS)

@@ -224,3 +224,96 @@ def test_indicator_records_returns_copies() -> None:
     assert "new_key" not in INDICATORS[0]
     assert "code" in INDICATORS[1]
     assert indicator_records() == list(INDICATORS)
+
+
+# --- Plan 48's rules on the plan's own indicators ---------------------------------------------
+
+
+def _judged(code: str, values: list[tuple[int, float]], year: int) -> Any:
+    from services import progress
+    from tests.conftest import clean_snapshot
+
+    snapshot = clean_snapshot(indicators=[BY_CODE[code]], indicator_values=[
+        {"indicator": code, "year": y, "value": v} for y, v in values])
+    return progress.evaluate(snapshot["indicators"].records[0], snapshot, year)
+
+
+@pytest.mark.parametrize(("value", "status", "met"), [
+    (2.9, "Chưa đạt", False), (3.0, "Đạt", True), (4.0, "Đạt", True),
+    (4.5, "Vượt chỉ tiêu", True),
+], ids=["below", "lower_bound", "upper_bound", "above_is_exceeded"])
+def test_green_area_from_3_to_4_is_met_from_3_and_exceeded_above_4(value: float, status: str,
+                                                                   met: bool) -> None:
+    # 2.2.2.4 "Phần đầu diện tích cây xanh … đạt từ 3 đến 4m²": 4,5 m² is no failure.
+    result = _judged("2.2.2.4", [(2025, value)], 2025)
+    assert (str(result.status), result.met) == (status, met)
+
+
+def _ward_with(values: list[tuple[str, int, float]]) -> Any:
+    from tests.conftest import clean_snapshot
+
+    return clean_snapshot(indicators=indicator_records(), indicator_values=[
+        {"indicator": c, "year": y, "value": v} for c, y, v in values])
+
+
+def test_headline_counts_only_indicators_with_data_and_defaults_to_the_latest_year() -> None:
+    from services import dashboard as board
+
+    # 2025 complete enough; 2026 has its first figure only.
+    snapshot = _ward_with([("2.1.5", 2025, 53.8), ("2.1.3", 2025, 90), ("2.1.10", 2025, 75),
+                           ("2.1.5", 2026, 56)])
+    figures = board.build(snapshot, 2026, date(2026, 3, 1)).figures
+    assert figures.indicator_year == 2026  # the latest year with data
+    # One figure of the new year: one met of one with data, never "1/19".
+    assert (figures.indicators_met, figures.indicators_with_data) == (1, 1)
+    assert figures.indicators_unknown == 18 and figures.indicators_behind == 0
+    assert figures.indicator_headline() == "1/1 đạt, 18 chưa có số liệu"
+    view = board.indicator_view(snapshot, 2025)
+    assert view.headline() == "2/3 đạt, 16 chưa có số liệu"  # 53,8% < 55% is the one behind
+
+
+def test_headline_without_any_data_says_so_instead_of_zero_met() -> None:
+    from services import dashboard as board
+
+    view = board.build_indicator_view(_ward_with([]), 2025)
+    assert view.headline() == "Chưa có số liệu" and view.behind == 0
+    assert board.indicator_headline(0, 0, 19) == "Chưa có số liệu"
+    assert board.indicator_headline(12, 15, 4) == "12/15 đạt, 4 chưa có số liệu"
+    assert board.indicator_headline(3, 3, 0) == "3/3 đạt"
+
+
+def test_latest_year_ignores_values_after_the_working_year() -> None:
+    from services import dashboard as board
+
+    snapshot = _ward_with([("2.1.5", 2024, 53.1), ("2.1.5", 2027, 60)])
+    assert board.latest_indicator_year(snapshot, 2026) == 2024
+    assert board.latest_indicator_year(_ward_with([]), 2026) == 2025
+
+
+def test_dashboard_headline_card_says_met_of_those_with_data_and_how_many_have_none(
+        app_env: Any) -> None:
+    import streamlit as st
+
+    from services import dashboard as board
+    from services.clock import today
+    from services.config import load_settings
+    from services.store.sql import SqlStore
+    from tests.conftest import new_app_test
+
+    assert not new_app_test().run().exception  # fills the store with the demo ward
+    year = load_settings().year
+    store = SqlStore(f"sqlite:///{app_env}")
+    # The clerk enters the first figure of the working year.
+    store.append("indicator_values", [{"indicator": "2.1.5", "year": year, "value": 54.2}],
+                 "thử")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    board.clear_cache()
+    at = new_app_test().run()
+    assert not at.exception, at.exception
+    figures = board.build(store.snapshot(), year, today()).figures
+    assert figures.indicator_year == year
+    [card] = [m for m in at.metric if m.label == f"Chỉ tiêu đạt {figures.indicator_year}"]
+    assert card.value == f"{figures.indicators_met}/{figures.indicators_with_data}"
+    assert figures.indicators_with_data < figures.indicators_total  # some have no data
+    assert card.proto.delta == f"{figures.indicators_unknown} chưa có số liệu"

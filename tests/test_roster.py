@@ -21,6 +21,7 @@ from services import roster
 from services.auth import LOCAL_ADMIN, Actor, PermissionDenied
 from services.choices import AuditAction, Gender, MemberStatus, Role, UnitKind
 from services.clock import today
+from services.export import csv_bytes
 from services.schema import ID, SHEETS, Record
 from services.store.sql import SqlStore
 from services.validation import ROW, RawTable, Snapshot, validate_snapshot
@@ -602,7 +603,7 @@ def test_template_has_bom_and_the_schemas_headers_and_reads_back_cleanly() -> No
 
 def test_exported_roster_imports_back_as_duplicates_only() -> None:
     snap = snapshot_of(EXISTING)
-    data = roster.roster_csv(snap["members"].active())
+    data = csv_bytes("members", snap["members"].active())
     table = roster.read_table(data, "xuat.csv")
     result = roster.preview(snap, table.header, table.rows)
     assert {r.status for r in result.rows} == {"Có thể trùng"}
@@ -610,10 +611,10 @@ def test_exported_roster_imports_back_as_duplicates_only() -> None:
 
 
 def test_members_csv_neutralises_formulas_and_quotes_every_semicolon() -> None:
-    # The members page's download goes through the one CSV writer, as every download does.
+    # Every download of members goes through the one CSV writer.
     snap = snapshot_of([member('=HYPERLINK("http://x.vn","Bấm")', "Tổ dân phố 1",
                                note="Tổ 1; Tổ 2", task="@SUM(A1)")])
-    data = roster.roster_csv(snap["members"].active())
+    data = csv_bytes("members", snap["members"].active())
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert ";" not in re.sub(r'"(?:[^"]|"")*"', "", text)  # never a cell boundary in Excel

@@ -149,7 +149,8 @@ def test_a_partial_spreadsheet_keeps_its_data_and_column_order(fake: FakeSheetsS
     header, first, second = fake.get_values(sid, UNITS)
     assert header[:4] == units[0][:4]
     assert header[4:] == ["Phải đăng ký mô hình", "Địa bàn phức tạp", "Người phụ trách",
-                          "Số điện thoại", "Ghi chú", "Khu dân cư", "Lưu trữ"]
+                          "Số điện thoại", "Ghi chú", "Khu dân cư", "Có từ ngày", "Đến ngày",
+                          "Lưu trữ"]
     assert first == units[1]
     assert second[:3] == units[2][:3] and second[3].startswith("DV-")
     # Rules follow the columns where they are: "Loại đơn vị" is column A here.

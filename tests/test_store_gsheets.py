@@ -265,7 +265,7 @@ def test_append_places_cells_by_the_header_whatever_the_column_order(
     # Missing columns were added after the last header, never in between.
     assert header[:5] == ["Ghi chú", "Cột riêng", "Loại đơn vị", "Tên đơn vị", "Mã"]
     assert header[5:] == ["Phải đăng ký mô hình", "Địa bàn phức tạp", "Người phụ trách",
-                          "Số điện thoại", "Khu dân cư", "Lưu trữ"]
+                          "Số điện thoại", "Khu dân cư", "Có từ ngày", "Đến ngày", "Lưu trữ"]
     assert row[:6] == ["gần chợ", "", "Tổ dân phố", "Tổ dân phố 3", record["id"], True]
     assert store.snapshot()["units"].by_id[record["id"]]["note"] == "gần chợ"
 

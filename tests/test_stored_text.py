@@ -275,24 +275,24 @@ def test_indicator_entry_value_edit_and_catalogue_show_codes_and_texts_as_typed(
         ward: Path) -> None:
     at = _open(signed_in(ADMIN_EMAIL), "pages/indicators.py")
     indicators = {r["code"].split(" ")[0]: r for r in _records(ward, "indicators")}
-    # A value per residential group: the group's name is in the warning about a value kept.
+    # A value per residential group: the group's name is in the grid of the year's groups.
     per_group = indicators["2.1.8"]
     at.selectbox(key="indicator-entry-indicator").set_value(per_group["code"]).run()
     value = next(v for v in _records(ward, "indicator_values")
                  if v["indicator"] == per_group["code"] and v.get("unit"))
-    at.selectbox(key="indicator-entry-year").set_value(value["year"])
-    at.selectbox(key="indicator-entry-unit").set_value(value["unit"]).run()
+    at.selectbox(key="indicator-entry-year").set_value(value["year"]).run()
     assert_shown_as_typed(at)
     said = " ".join(rendered(m.value) for m in at.markdown)
     assert f"**{per_group['code']}.** {per_group['text']}" in said
-    assert any(value["unit"] in rendered(w.value) for w in at.warning)
+    assert any(value["unit"] in f.value.iloc[:, 0].tolist() for f in at.dataframe)
     _select(at, "indicator-values-table")
     assert_shown_as_typed(at)
     assert any(TINY in rendered(s.value) for s in at.subheader)
     at.toggle(key="indicator-catalogue-edit").set_value(True).run()
     _select(at, "indicators-table")
     assert_shown_as_typed(at)
-    assert {"subheader", "caption", "markdown", "warning"} <= payload_kinds(at)
+    # No warning names a group any more: the groups are listed in the grid (a plain table).
+    assert {"subheader", "caption", "markdown"} <= payload_kinds(at)
 
 
 @pytest.mark.parametrize("sheet", ["units", "campaigns", "users"])
