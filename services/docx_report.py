@@ -4,10 +4,11 @@ The layout follows the Party Central Office's guidance on the form of Party docu
 (Hướng dẫn 36-HD/VPTW) as the seeds show it: A4 portrait, margins 20 mm top and bottom, 30 mm
 left, 15 mm right; Times New Roman, body 14 pt justified with a first-line indent; top left the
 superior body, the issuing body in bold, a star and the number; top right "ĐẢNG CỘNG SẢN VIỆT
-NAM" bold and underlined over the place and date in italics (the two columns are a borderless
-table, as offices lay them out in Word); "BÁO CÁO", the subject and a short rule centred; the
-numbered sections with their tables (header row repeated on each page, columns fitted to the
-page width); at the bottom "Nơi nhận:" on the left and the signature block on the right.
+NAM" bold and underlined over the place and date in italics (the two columns are centre tab
+stops on plain paragraphs, so the only tables are the data tables); "BÁO CÁO", the subject and
+a short rule centred; the numbered sections with their tables (header row repeated on each
+page, columns fitted to the page width); at the bottom "Nơi nhận:" on the left and the
+signature block on the right.
 
 python-docx writes a real DOCX (styles, tables, page setup) without Word. Every text, typed or
 computed, goes in as a run's text: never a field, a formula or markup; characters XML cannot hold
@@ -24,7 +25,7 @@ from typing import Any
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
@@ -69,20 +70,6 @@ def _format(paragraph: DocxParagraph, *, align: WD_ALIGN_PARAGRAPH | None = None
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
     fmt.keep_with_next = keep_next or None
     return paragraph
-
-
-def _line(container: Any, text: str, *, first: bool = False,
-          size: float | None = None, bold: bool = False, italic: bool = False,
-          underline: bool = False, align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
-          after: float = 0) -> DocxParagraph:
-    """Add a centred line to a table cell (reusing its first, empty paragraph)."""
-    paragraph = container.paragraphs[0] if first else container.add_paragraph()
-    _format(paragraph, align=align, after=after)
-    _run(paragraph, text, bold=bold, italic=italic, underline=underline, size=size)
-    return paragraph
-
-
-# --- page and styles -----------------------------------------------------------------------
 
 
 def _set_font(style_font: Any, size: float) -> None:
@@ -153,15 +140,6 @@ def _set_property(table: DocxTable, element: Any) -> None:
         properties.append(element)
     else:
         later.addprevious(element)
-
-
-def _borderless(table: DocxTable) -> None:
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    _set_property(table, borders)
 
 
 def _fixed_widths(table: DocxTable, widths: Sequence[int]) -> None:
@@ -259,19 +237,50 @@ def _data_table(document: Any, table: Table) -> None:
 # --- the parts of the document -------------------------------------------------------------
 
 
+# The two columns of the letterhead and of the closing: a centre tab stop in each, on plain
+# paragraphs rather than a layout table, so the document's only tables are its data tables and
+# a reader that walks the paragraphs meets the issuing body, "Nơi nhận" and the signer in order.
+LEFT_CENTRE, RIGHT_CENTRE = Mm(40), Mm(122)
+# Characters that fit the left column (13 pt letterhead, 11 pt recipients); a longer text gets
+# its own line rather than pushing the right column's text out of place.
+_LEFT_FITS, _RECIPIENT_FITS = 34, 46
+
+Piece = tuple[str, dict[str, Any]]
+
+
+def _two_columns(document: Any, left: Piece | None, right: Piece | None, *,
+                 left_align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
+                 keep_next: bool = True, after: float = 0, fits: int = _LEFT_FITS) -> None:
+    """Add one line with a text centred in each column (either may be absent)."""
+    if left is not None and right is not None and right[0] and len(left[0]) > fits:
+        _two_columns(document, left, None, left_align=left_align)
+        left = None
+    paragraph = _format(document.add_paragraph(), after=after, keep_next=keep_next)
+    stops = paragraph.paragraph_format.tab_stops
+    if left_align == WD_ALIGN_PARAGRAPH.CENTER:
+        stops.add_tab_stop(LEFT_CENTRE, WD_TAB_ALIGNMENT.CENTER)
+    stops.add_tab_stop(RIGHT_CENTRE, WD_TAB_ALIGNMENT.CENTER)
+    if left is not None:
+        if left_align == WD_ALIGN_PARAGRAPH.CENTER:
+            paragraph.add_run("\t")
+        _run(paragraph, left[0], **left[1])
+    if right is not None:
+        paragraph.add_run("\t" if left is not None or left_align != WD_ALIGN_PARAGRAPH.CENTER
+                          else "\t\t")
+        _run(paragraph, right[0], **right[1])
+
+
 def _letterhead(document: Any, report: Report) -> None:
     head = report.letterhead
-    grid = document.add_table(rows=1, cols=2)
-    _borderless(grid)
-    _fixed_widths(grid, _widths((8.0, 8.5)))
-    left, right = grid.rows[0].cells
-    _line(left, head.superior, first=True, size=LETTERHEAD_PT)
-    _line(left, head.issuer, bold=True, size=LETTERHEAD_PT)
-    _line(left, "*", size=LETTERHEAD_PT)
-    _line(left, head.number, size=LETTERHEAD_PT)
-    _line(right, "ĐẢNG CỘNG SẢN VIỆT NAM", first=True, bold=True, underline=True, size=15)
-    _line(right, "", size=LETTERHEAD_PT)
-    _line(right, head.place_date, italic=True, size=BODY_PT)
+    small = {"size": LETTERHEAD_PT}
+    # "ĐẢNG CỘNG SẢN VIỆT NAM" faces the issuing body: read line by line, the issuer comes
+    # first, then the Party's name, then the number and the place and date.
+    _two_columns(document, (head.superior, small), None)
+    _two_columns(document, (head.issuer, {**small, "bold": True}),
+                 ("ĐẢNG CỘNG SẢN VIỆT NAM", {"bold": True, "underline": True, "size": 15}))
+    _two_columns(document, ("*", small), None)
+    _two_columns(document, (head.number, small),
+                 (head.place_date, {"italic": True, "size": BODY_PT}), keep_next=False)
 
 
 def _title(document: Any, report: Report) -> None:
@@ -293,19 +302,21 @@ def _body_paragraph(document: Any, block: Paragraph) -> None:
 
 
 def _closing(document: Any, report: Report) -> None:
-    grid = document.add_table(rows=1, cols=2)
-    _borderless(grid)
-    _fixed_widths(grid, _widths((8.0, 8.5)))
-    _no_split(grid.rows[0])  # the recipients and the signature stay together on one page
-    left, right = grid.rows[0].cells
-    _line(left, "Nơi nhận:", first=True, bold=True, italic=True, size=TABLE_PT,
-          align=WD_ALIGN_PARAGRAPH.LEFT)
-    for recipient in report.recipients:
-        _line(left, f"- {recipient}", size=RECIPIENTS_PT, align=WD_ALIGN_PARAGRAPH.LEFT)
     sign = report.signature
-    _line(right, sign.for_body, first=True, bold=True, size=BODY_PT)
-    _line(right, sign.title, bold=True, size=BODY_PT, after=72)  # room for the signature
-    _line(right, sign.name, bold=True, size=BODY_PT)
+    bold = {"bold": True, "size": BODY_PT}
+    left: list[Piece] = [("Nơi nhận:", {"bold": True, "italic": True, "size": TABLE_PT})]
+    left += [(f"- {r}", {"size": RECIPIENTS_PT}) for r in report.recipients]
+    # At least four empty lines between the title and the name, room for the signature and the
+    # seal; the name comes below the last recipient, so no line mixes the two sizes.
+    room = max(4, len(left) - 2)
+    right: list[Piece] = [(sign.for_body, bold), (sign.title, bold),
+                          *[("", {"size": RECIPIENTS_PT})] * room, (sign.name, bold)]
+    rows = max(len(left), len(right))
+    for n in range(rows):
+        # Every line keeps with the next: the recipients and the signature stay on one page.
+        _two_columns(document, left[n] if n < len(left) else None,
+                     right[n] if n < len(right) else None, left_align=WD_ALIGN_PARAGRAPH.LEFT,
+                     keep_next=n < rows - 1, fits=_RECIPIENT_FITS)
 
 
 def render(report: Report) -> bytes:

@@ -44,17 +44,12 @@ def _table(report: rp.Report, title_start: str) -> rp.Table:
 
 
 def body_texts(data: bytes) -> list[str]:
-    """Return the document's paragraphs in body order, those inside tables included."""
+    """Return the document's paragraphs in body order as python-docx reads them (tabs as
+    "\t"), then the paragraphs inside its tables."""
     document = Document(io.BytesIO(data))
-    out: list[str] = []
-    for element in document.element.body.iterchildren():
-        if element.tag.endswith("}p"):
-            out.append("".join(t.text or "" for t in element.iter() if t.tag.endswith("}t")))
-        elif element.tag.endswith("}tbl"):
-            for p in element.iter():
-                if p.tag.endswith("}p"):
-                    out.append("".join(t.text or "" for t in p.iter() if t.tag.endswith("}t")))
-    return [t for t in out if t.strip()]
+    cells = [p.text for t in document.tables for row in t.rows for c in row.cells
+             for p in c.paragraphs]
+    return [t for t in [p.text for p in document.paragraphs] + cells if t.strip()]
 
 
 def _index(texts: list[str], predicate: object, start: int = 0) -> int:
@@ -184,19 +179,23 @@ def test_each_kind_is_an_a4_times_new_roman_document_in_the_party_layout(
     assert abs(section.right_margin - Mm(15)) < Mm(0.1)
     assert document.styles["Normal"].font.name == "Times New Roman"
     texts = body_texts(data)
-    i = _index(texts, lambda t: t == "ĐẢNG ỦY PHƯỜNG PHỐ HÒA")
-    i = _index(texts, lambda t: t == "ĐẢNG CỘNG SẢN VIỆT NAM", i)
-    i = _index(texts, lambda t: t.startswith("Phố Hòa, ngày ")
-               and t.endswith(f"năm {today().year}"), i)
+    # Everything a reader looks for is in the document's own paragraphs, in this order; the
+    # two columns of the letterhead and the closing are tab stops, so a line may hold both.
+    i = _index(texts, lambda t: "ĐẢNG ỦY PHƯỜNG PHỐ HÒA" in t)
+    i = _index(texts, lambda t: t.rstrip().endswith("ĐẢNG CỘNG SẢN VIỆT NAM"), i)
+    i = _index(texts, lambda t: f"Phố Hòa, ngày {today():%d} tháng {today():%m} năm "
+               f"{today().year}" in t, i)
     i = _index(texts, lambda t: t == "BÁO CÁO", i)
     i = _index(texts, lambda t: t == report.subject, i)
     i = _index(texts, lambda t: t.startswith("I. "), i)
     i = _index(texts, lambda t: t.startswith("II. "), i)
-    i = _index(texts, lambda t: t == "Nơi nhận:", i)
-    i = _index(texts, lambda t: t == "T/M ĐẢNG ỦY", i)
-    _index(texts, lambda t: t == report.signature.name, i)
-    assert len(document.tables) >= 3  # letterhead, at least one table of figures, signature
-    figures = document.tables[1]
+    i = _index(texts, lambda t: t.startswith("Nơi nhận:"), i)
+    assert i < len(document.paragraphs)
+    i = _index(texts, lambda t: "T/M ĐẢNG ỦY" in t, i)
+    _index(texts, lambda t: t.strip().endswith(report.signature.name), i)
+    # The only tables are the report's tables of figures, in order.
+    assert len(document.tables) == len(report.tables())
+    figures = document.tables[0]
     assert [c.text for c in figures.rows[0].cells] == list(report.tables()[0].header)
     assert figures.rows[0]._tr.trPr.xpath("./w:tblHeader")  # repeated on every page
 
