@@ -53,6 +53,30 @@ def _ensure_chromium() -> None:
               flush=True)
 
 
+def _postgres_installed() -> bool:
+    """Tell whether PostgreSQL's server programs are here (Debian's layout, or on the PATH)."""
+    return any(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")) or bool(
+        shutil.which("pg_ctl") and shutil.which("initdb"))
+
+
+def _ensure_postgres() -> None:
+    """Install Debian's PostgreSQL for the store tests on PostgreSQL when missing and we may.
+
+    The tests start their own throwaway server in a temporary folder; the package's own
+    cluster is not used.
+    """
+    if _postgres_installed() or os.environ.get("DANVAN_SKIP_POSTGRES"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("Cài đặt PostgreSQL cho kiểm thử kho dữ liệu trên PostgreSQL …", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+    else:
+        print("Không có PostgreSQL (initdb, pg_ctl): các kiểm thử trên PostgreSQL sẽ bị bỏ qua.",
+              flush=True)
+
+
 def run(args: list[str]) -> int:
     """Start the app on the embedded store (filled with a demo ward on first start)."""
     _install("requirements.txt")
@@ -64,6 +88,7 @@ def test(args: list[str]) -> int:
     """Lint, then run every test (slow and browser tests included)."""
     _install("requirements-dev.txt")
     _ensure_chromium()
+    _ensure_postgres()
     lint = subprocess.call([str(PYTHON), "-m", "ruff", "check", "."], cwd=ROOT)
     tests = subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
     return tests or lint

@@ -184,3 +184,97 @@ def clean_fake(fake: Any) -> Iterator[None]:
     yield
     fake.clear_faults()
     fake.latency = 0.0
+
+
+# --- PostgreSQL: one throwaway server for the whole session -------------------------------------
+
+POSTGRES_MISSING = ("PostgreSQL (initdb, pg_ctl) is not installed; `python3 dev.py test` installs "
+                    "Debian's postgresql package as root")
+
+
+def postgres_bin() -> Path | None:
+    """Return the folder of PostgreSQL's server programs (Debian's newest), or None."""
+    import shutil
+
+    folders = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")]
+    folders.sort(key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+    if folders:
+        return folders[-1]
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found and shutil.which("initdb") else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Start a PostgreSQL cluster in a temporary folder on a free loopback port; stop it at the end.
+
+    Returns the URL of its "postgres" database (user "danvan", no password: trust on loopback).
+    As root the server runs as the `postgres` user, which PostgreSQL requires.
+    """
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    folder = postgres_bin()
+    if folder is None:
+        pytest.skip(POSTGRES_MISSING)
+    run_as: list[str] = []
+    home = Path(tempfile.mkdtemp(prefix="danvan-pg-"))
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        import pwd
+
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("PostgreSQL refuses to run as root and there is no `postgres` user")
+        os.chown(home, user.pw_uid, user.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = home / "data"
+
+    def run(*command: str) -> None:
+        done = subprocess.run([*run_as, *command], cwd=home, capture_output=True, text=True,
+                              timeout=120)
+        if done.returncode:
+            pytest.fail(f"{Path(command[0]).name} failed:\n{done.stdout}\n{done.stderr}")
+
+    run(str(folder / "initdb"), "-D", str(data), "-U", "danvan", "-A", "trust", "-E", "UTF8",
+        "--locale=C.UTF-8", "--no-sync")
+    options = (f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
+               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    run(str(folder / "pg_ctl"), "-D", str(data), "-l", str(home / "server.log"), "-o", options,
+        "-w", "-t", "60", "start")
+    try:
+        yield f"postgresql://danvan@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, str(folder / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "-w", "stop"], cwd=home, capture_output=True, timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def postgres_database(server: str, name: str) -> str:
+    """Create a fresh database on the test server and return its URL."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def pg_store(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[SqlStore]:
+    """Return an empty embedded store on PostgreSQL, in a schema of its own."""
+    import re
+    import secrets
+
+    test = re.sub(r"[^a-z0-9_]+", "_", request.node.name.lower())[:40]
+    store = SqlStore(f"{postgres_server}#schema=t_{test}_{secrets.token_hex(4)}")
+    yield store
+    store.engine.dispose()

@@ -1,12 +1,16 @@
 """The embedded store: one SQL table per sheet, through SQLAlchemy Core.
 
 SQLite by default (a file under `data/`); a PostgreSQL URL serves a bigger deployment with the
-same code. Writes are transactions that carry their audit rows.
+same code, and several wards share one PostgreSQL database with a schema each, named in the
+URL's fragment: `postgresql://user:password@host/danvan#schema=ward_a`. Writes are transactions
+that carry their audit rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -43,10 +47,42 @@ _SQL_TYPES: dict[str, Any] = {
     "boolean": sa.Boolean,
 }
 SEQ = "seq"  # insertion order, so rows come back as people entered them
+# PostgreSQL names the schema itself; only plain lower-case names, so one is never read as SQL.
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
-def _metadata() -> tuple[sa.MetaData, dict[str, sa.Table]]:
-    metadata = sa.MetaData()
+class DatabaseUrl:
+    """A store's `DANVAN_DB_URL`: the SQLAlchemy URL and the schema its fragment names."""
+
+    def __init__(self, url: str) -> None:
+        address, _, fragment = url.partition("#")
+        scheme, sep, rest = address.partition("://")
+        self.address = f"{_DRIVERS.get(scheme, scheme)}{sep}{rest}"
+        self.schema: str | None = None
+        if fragment:
+            key, _, value = fragment.partition("=")
+            if key != "schema" or not _SCHEMA_NAME.fullmatch(value):
+                raise BackendUnavailable(
+                    f"DANVAN_DB_URL: phần sau dấu # phải có dạng “schema=ten_phuong” (chữ thường "
+                    f"không dấu, số, gạch dưới); đang là “{fragment}”.")
+            self.schema = value
+        try:
+            self.sa_url = sa.make_url(self.address)
+        except sa.exc.ArgumentError as err:
+            raise BackendUnavailable("DANVAN_DB_URL không phải một địa chỉ cơ sở dữ liệu hợp lệ."
+                                     ) from err
+        if self.schema and self.sa_url.get_backend_name() != "postgresql":
+            raise BackendUnavailable("DANVAN_DB_URL: “#schema=…” chỉ dùng được với PostgreSQL.")
+
+    def __str__(self) -> str:
+        """Say where the data lives, the password hidden."""
+        shown = self.sa_url.render_as_string(hide_password=True)
+        return f"{shown}#schema={self.schema}" if self.schema else shown
+
+
+def _metadata(schema: str | None = None) -> tuple[sa.MetaData, dict[str, sa.Table]]:
+    metadata = sa.MetaData(schema=schema)
     tables = {}
     for sheet in SHEETS.values():
         columns = [sa.Column(SEQ, sa.Integer, primary_key=True, autoincrement=True)]
@@ -79,29 +115,36 @@ class SqlStore(Store):
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _engine(url)
-        self.metadata, self.tables = _metadata()
+        self.address = DatabaseUrl(url)
+        self.schema = self.address.schema
+        if self.address.address.startswith("sqlite:///"):
+            Path(self.address.address.removeprefix("sqlite:///")).parent.mkdir(
+                parents=True, exist_ok=True)
+        self.engine = _engine(self.address.address)
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.metadata, self.tables = _metadata(self.schema)
         try:
-            self.metadata.create_all(self.engine)
-            self._add_new_columns()
-        except SQLAlchemyError as err:
+            with self._write() as conn:
+                if self.schema and not sa.inspect(conn).has_schema(self.schema):
+                    conn.execute(sa.schema.CreateSchema(self.schema))
+                self.metadata.create_all(conn)
+                self._add_new_columns(conn)
+        except (SQLAlchemyError, BackendUnavailable) as err:
             raise BackendUnavailable(
                 "Không mở được cơ sở dữ liệu của ứng dụng. Kiểm tra cấu hình DANVAN_DB_URL."
             ) from err
 
-    def _add_new_columns(self) -> None:
+    def _add_new_columns(self, conn: Connection) -> None:
         """Add columns declared since the database was created (adding a column is one edit)."""
-        with self._write() as conn:
-            inspector = sa.inspect(conn)
-            for key, table in self.tables.items():
-                existing = {c["name"] for c in inspector.get_columns(key)}
-                for column in table.columns:
-                    if column.name not in existing:
-                        kind = column.type.compile(dialect=self.engine.dialect)
-                        conn.execute(sa.text(f'ALTER TABLE "{key}" ADD COLUMN "{column.name}" '
-                                             f"{kind}"))
+        inspector = sa.inspect(conn)
+        quote = conn.dialect.identifier_preparer
+        for key, table in self.tables.items():
+            existing = {c["name"] for c in inspector.get_columns(key, schema=self.schema)}
+            for column in table.columns:
+                if column.name not in existing:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.execute(sa.text(f"ALTER TABLE {quote.format_table(table)} ADD COLUMN "
+                                         f"{quote.format_column(column)} {kind}"))
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -112,6 +155,29 @@ class SqlStore(Store):
             raise BackendUnavailable(
                 "Cơ sở dữ liệu đang bận hoặc không ghi được; chưa lưu gì. Hãy thử lại."
             ) from err
+
+    def _read(self) -> Connection:
+        """Open a connection whose reads all see one moment of the data."""
+        conn = self.engine.connect()
+        if self.postgres:
+            # SQLite's read transaction is one snapshot already; PostgreSQL's default gives each
+            # statement its own, and a snapshot read table by table must not mix two moments.
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        return conn
+
+    def _queue(self, conn: Connection, keys: Iterable[str]) -> None:
+        """Make the writers of these sheets wait for each other until this transaction ends.
+
+        A write that checks the table before writing (an id already stored, a name taken) must
+        not run beside another doing the same, or both would pass. SQLite's BEGIN IMMEDIATE
+        already lets one writer at a time; PostgreSQL locks the tables, always in the same
+        order so that two writers cannot deadlock. Readers are never blocked.
+        """
+        if self.postgres:
+            quote = conn.dialect.identifier_preparer
+            for key in sorted(set(keys)):
+                conn.execute(sa.text(f"LOCK TABLE {quote.format_table(self.tables[key])} "
+                                     "IN SHARE ROW EXCLUSIVE MODE"))
 
     def _raw(self, conn: Connection, key: str, *, newest: int | None = None,
              skip: int = 0) -> RawTable:
@@ -126,7 +192,7 @@ class SqlStore(Store):
     def read(self) -> dict[str, RawTable]:
         """Read the snapshot's tables in one transaction."""
         try:
-            with self.engine.connect() as conn:
+            with self._read() as conn:
                 return {key: self._raw(conn, key) for key, sheet in SHEETS.items()
                         if sheet.in_snapshot}
         except OperationalError as err:
@@ -171,6 +237,7 @@ class SqlStore(Store):
         sheet = SHEETS[sheet_key]
         table = self.tables[sheet_key]
         with self._write() as conn:
+            self._queue(conn, [sheet_key])
             given = [str(r[ID]) for r in records if r.get(ID)]
             present = set()
             if given:
@@ -209,6 +276,7 @@ class SqlStore(Store):
         """Apply every update of every sheet in one transaction: one refusal, nothing written."""
         out: dict[str, list[Record]] = {}
         with self._write() as conn:
+            self._queue(conn, batch)
             for sheet_key, updates in batch.items():
                 sheet = SHEETS[sheet_key]
                 table = self.tables[sheet_key]
@@ -270,12 +338,12 @@ class SqlStore(Store):
 
     def describe(self) -> str:
         """Say where the data lives, without credentials."""
-        return f"Cơ sở dữ liệu nhúng ({sa.engine.make_url(self.url).render_as_string()})"
+        return f"Cơ sở dữ liệu nhúng ({self.address})"
 
 
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return _server_engine(url)
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")
@@ -295,3 +363,13 @@ def _engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+@functools.cache
+def _server_engine(url: str) -> Engine:
+    """Return one engine (one connection pool) per database server and database.
+
+    Every ward's store in a shared database (a schema each) borrows from the same pool, so an
+    upper level reading a hundred wards does not open a hundred pools' worth of connections.
+    """
+    return sa.create_engine(url, pool_pre_ping=True)
