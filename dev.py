@@ -80,8 +80,7 @@ def _ensure_postgres() -> None:
 def run(args: list[str]) -> int:
     """Start the app on the embedded store (filled with a demo ward on first start)."""
     _install("requirements.txt")
-    return subprocess.call([str(PYTHON), "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-                            *args], cwd=ROOT)
+    return subprocess.call([str(PYTHON), "-m", "services.server", *args], cwd=ROOT)
 
 
 def test(args: list[str]) -> int:

@@ -1,7 +1,9 @@
-"""Dashboard: the leaders' home. Where the ward stands against Plan 48, and what is overdue.
+"""Dashboard: the leaders' home. What is late, what is behind, and where the ward stands.
 
-Read-only and often opened on a phone: one column of sections, few side-by-side columns, charts
-that stretch. Every figure comes from `services.dashboard`, computed once per snapshot; this page
+Read-only and often opened on a phone before a meeting: the first screen holds the key figures
+and the few most urgent pieces of work, each with a link to the page where it is done; the
+details are in tabs below (the whole due list, Plan 48, the models, the branch meetings, the
+core force). Every figure comes from `services.dashboard`, computed once per snapshot; this page
 only reads the two choices (year, indicator) and draws.
 """
 
@@ -11,13 +13,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from services import charts, progress
 from services import dashboard as board
 from services.app import current_actor, get_settings, get_snapshot, refresh
 from services.clock import today
 from services.coltypes import format_date_vn, format_number
-from services.navigation import screens_for
+from services.navigation import SCREENS, screens_for
 from services.show import literal
 from services.ui import download_table
 from services.validation import Snapshot
@@ -28,9 +31,12 @@ TREND_INDICATOR = "dashboard-trend-indicator"
 # Tables show up to 10 rows (a header and 10 rows of 35 px); longer ones scroll inside
 # themselves, so the page stays short on a phone.
 TABLE_ROWS, TABLE_HEIGHT = 10, 388
-# The due list as it is drawn: how urgent first, so it stays in view on a phone.
-DUE_ORDER = ["Tình trạng", "Loại", "Việc", "Đơn vị/Người", "Hạn"]
+# Lists put what a phone must show first: how urgent and by when; value and status.
+DUE_ORDER = ["Tình trạng", "Hạn", "Việc", "Đơn vị/Người", "Loại"]
 GROUP = "Nhóm"
+URGENT = 3  # urgent items on the first screen; the rest are in the first tab
+TABS = ["Việc cần làm", "Chỉ tiêu", "Mô hình", "Sinh hoạt chi bộ", "Nòng cốt"]
+TITLES = {s.path: s.title for s in SCREENS}
 
 
 def _n(value: int) -> str:
@@ -51,11 +57,13 @@ def link(path: str, label: str) -> None:
         st.page_link(path, label=label, icon=":material/arrow_forward:")
 
 
-def table(frame: pd.DataFrame, **config: object) -> None:
-    """Draw a read-only table that scrolls once it is long."""
-    height = TABLE_HEIGHT if len(frame) > TABLE_ROWS else "auto"
-    st.dataframe(frame, hide_index=True,
-                 placeholder="", width="stretch", height=height, column_config=config)
+def table(frame: pd.DataFrame | Styler,
+          order: Sequence[str] | None = None, **config: object) -> None:
+    """Draw a read-only table that scrolls once it is long, its columns in `order`."""
+    rows = len(frame.data if isinstance(frame, Styler) else frame)
+    st.dataframe(frame, hide_index=True, placeholder="", width="stretch",
+                 height=TABLE_HEIGHT if rows > TABLE_ROWS else "auto",
+                 column_order=order, column_config=config)
 
 
 def chart(figure: board.AnyChart) -> None:
@@ -81,9 +89,17 @@ def downloads(*tables: tuple[pd.DataFrame, str, str]) -> None:
 
 
 def key_figures(model: board.Dashboard) -> None:
-    """Draw the row of figures; the cards wrap, two to a line on a phone (short labels)."""
+    """Draw what is behind as six compact cards, two to a line on a phone (short labels).
+
+    The other figures are in their tabs: the models of the year, the reports late or missing.
+    """
     f = model.figures
-    with st.container(horizontal=True, gap="small"):
+    overdue = sum(item.overdue for item in model.due)
+    # The style sheet makes the cards of this container compact (.st-key-key-figures).
+    with st.container(horizontal=True, gap="small", key="key-figures"):
+        st.metric("Việc quá hạn", _n(overdue), border=True,
+                  help=f"Việc đã qua hạn mà chưa xong; {_n(len(model.due) - overdue)} việc "
+                       f"khác đến hạn trong {board.HORIZON_DAYS} ngày tới. Danh sách ở dưới.")
         # Met out of those with data; the ones without data are said apart, never as failures.
         st.metric(f"Chỉ tiêu đạt {f.indicator_year}",
                   _of(f.indicators_met, f.indicators_with_data),
@@ -94,8 +110,6 @@ def key_figures(model: board.Dashboard) -> None:
                        f"48 đạt, vượt hoặc đúng tiến độ trên số chỉ tiêu đã có số liệu năm "
                        f"{f.indicator_year}; {_n(f.indicators_behind)} chưa đạt hoặc chậm tiến "
                        "độ.")
-        st.metric(f"Mô hình năm {model.year}", _n(f.models_registered), border=True,
-                  help="Mô hình “Dân vận khéo” đã đăng ký trong các đợt thi đua của năm.")
         st.metric("Đơn vị chưa đăng ký",
                   _of(f.units_not_registered, f.units_must_register) if f.has_campaign else "—",
                   border=True,
@@ -106,37 +120,45 @@ def key_figures(model: board.Dashboard) -> None:
         st.metric("Chưa dự đủ kỳ", _of(f.attendees_behind, f.attendees), border=True,
                   help=f"Dự sinh hoạt chi bộ năm {model.year}: số người chưa dự đủ số kỳ yêu "
                        "cầu (trong các kỳ đã kết thúc) trên tổng số người dự.")
-        st.metric("Báo cáo trễ/chưa gửi", f"{_n(f.late_reports)} / {_n(f.missing_reports)}",
-                  border=True, help=f"Báo cáo sau dự sinh hoạt chi bộ năm {model.year}: gửi "
-                                    "trễ hạn / quá hạn mà chưa gửi.")
         st.metric("TDP chưa có danh sách", _of(f.groups_without_list, f.groups), border=True,
                   help="Tổ dân phố chưa có danh sách lực lượng nòng cốt, trên tổng số tổ.")
 
 
-def due_section(model: board.Dashboard) -> None:
-    """Draw one list of what is overdue or due within the horizon, most urgent first."""
+def urgent_section(model: board.Dashboard) -> None:
+    """Draw the few most urgent pieces of work, overdue first, each linked to its page."""
     st.subheader("Quá hạn / sắp đến hạn", anchor="qua-han")
     if not model.due:
         st.success(f"Không có việc nào quá hạn hoặc đến hạn trong {board.HORIZON_DAYS} ngày "
                    "tới.", icon=":material/check_circle:")
         return
+    for number, item in enumerate(model.due[:URGENT]):
+        with st.container(border=True, gap=None, key=f"urgent-{number}"):
+            # Our own words first (how late, by when, what kind); then the stored text, as typed.
+            st.markdown(f"**{item.status}** · hạn {format_date_vn(item.deadline)} · "
+                        f"{item.kind}")
+            st.markdown(literal(progress.short_text(item.task, 80)))
+            if item.who:
+                st.caption(literal(progress.short_text(item.who, 50)))
+            link(item.page, f"Xử lý ở trang {TITLES[item.page]}")
     overdue = sum(item.overdue for item in model.due)
+    rest = len(model.due) - URGENT
     st.caption(f"{_n(len(model.due))} việc: {_n(overdue)} quá hạn, "
-               f"{_n(len(model.due) - overdue)} đến hạn trong {board.HORIZON_DAYS} ngày tới. "
-               "Việc quá hạn lâu nhất ở trên cùng.")
-    # How urgent first, so it stays in view when the table scrolls sideways on a phone.
-    st.dataframe(model.due_table, hide_index=True, placeholder="", width="stretch",
-                 height=TABLE_HEIGHT if len(model.due_table) > TABLE_ROWS else "auto",
-                 column_order=DUE_ORDER,
-                 column_config={"Việc": st.column_config.TextColumn(width="medium"),
-                                "Đơn vị/Người": st.column_config.TextColumn(width="medium")})
-    downloads((model.due_table[DUE_ORDER], "qua-han-sap-den-han", "Quá hạn / sắp đến hạn"))
+               f"{_n(len(model.due) - overdue)} đến hạn trong {board.HORIZON_DAYS} ngày tới."
+               + (f" {_n(rest)} việc còn lại ở thẻ “{TABS[0]}” bên dưới." if rest > 0 else ""))
 
 
-def tasks_section(snapshot: Snapshot) -> None:
-    """Draw the tasks past their deadline and the core force's reports not handled yet."""
+def due_tab(model: board.Dashboard, snapshot: Snapshot) -> None:
+    """Draw the whole due list, most urgent first, then tasks and the core force's reports."""
+    if model.due:
+        st.caption("Việc quá hạn lâu nhất ở trên cùng.")
+        table(model.due_table, DUE_ORDER,
+              **{"Tình trạng": st.column_config.TextColumn(width=120),
+                 "Hạn": st.column_config.TextColumn(width=90),
+                 "Việc": st.column_config.TextColumn(width="medium"),
+                 "Đơn vị/Người": st.column_config.TextColumn(width="medium")})
+    else:
+        st.caption(f"Không có việc nào quá hạn hoặc đến hạn trong {board.HORIZON_DAYS} ngày tới.")
     view = board.build_tasks(snapshot, today())
-    # Part of the "Quá hạn / sắp đến hạn" section: no heading of its own.
     with st.container(horizontal=True, gap="small"):
         st.metric("Nhiệm vụ quá hạn", _of(view.overdue_tasks, view.tasks), border=True,
                   help="Nhiệm vụ văn bản chỉ đạo, kế hoạch giao chưa hoàn thành mà đã qua hạn "
@@ -147,11 +169,11 @@ def tasks_section(snapshot: Snapshot) -> None:
                        "nghị) chưa có ngày xử lý xong, trên tổng số phản ánh.")
     link("pages/tasks.py", "Mở trang Nhiệm vụ")
     link("pages/member_reports.py", "Mở trang Phản ánh của nòng cốt")
+    downloads((model.due_table[DUE_ORDER], "qua-han-sap-den-han", "Quá hạn / sắp đến hạn"))
 
 
 def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: int) -> None:
     """Draw Plan 48: status counts per group, every indicator's row, one indicator's trend."""
-    st.subheader("Chỉ tiêu Kế hoạch 48", anchor="chi-tieu")
     years = progress.report_years(snapshot, working_year)
     default = years.index(model.indicator_year) if model.indicator_year in years else (
         len(years) - 1)
@@ -170,13 +192,18 @@ def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: 
         link("pages/indicators.py", "Nhập số liệu ở trang Chỉ tiêu Kế hoạch 48")
     # Even all grey, the chart shows how many indicators of each group await their figures.
     chart(board.legend_in_columns(charts.status_bars(view.counts)))
+    st.caption("“Chậm tiến độ”: chỉ tiêu giảm/tăng mỗi năm chưa theo kịp lộ trình. Mã, đánh giá "
+               "và giá trị đứng đầu mỗi bảng; kéo ngang để xem chỉ tiêu và giải thích.")
     for group, frame in view.tables:
         st.markdown(f"**{literal(group)}**")
-        table(frame, **{"Mã": st.column_config.TextColumn(width="small"),
-                        "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
-                        "Giải thích": st.column_config.TextColumn(width="large")})
-    st.caption("✅ Đạt, vượt chỉ tiêu hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ "
-               "tiêu giảm/tăng mỗi năm) · ❔ Chưa có số liệu.")
+        # Code, status and value first: on a phone they show without scrolling sideways.
+        table(charts.status_table(frame), progress.PROGRESS_ON_SCREEN,
+              **{"Mã": st.column_config.TextColumn(width=64),
+                 "Đánh giá": st.column_config.TextColumn(width=104),
+                 "Giá trị": st.column_config.TextColumn(width=84),
+                 "Mục tiêu": st.column_config.TextColumn(width=96),
+                 "Chỉ tiêu": st.column_config.TextColumn(width="medium"),
+                 "Giải thích": st.column_config.TextColumn(width="large")})
     # The group tables in one file, each row with its group, as the page lists them.
     judged = pd.concat([frame.assign(**{GROUP: group}) for group, frame in view.tables],
                        ignore_index=True)
@@ -197,17 +224,16 @@ def indicator_section(snapshot: Snapshot, model: board.Dashboard, working_year: 
         return
     chart(board.trend_chart(trend))
     if trend.path is not None:
-        st.caption("Đường đỏ: giá trị từng năm. Đường nét đứt xanh: lộ trình theo chỉ tiêu tính "
-                   "từ năm đầu có số liệu.")
+        st.caption("Đường xanh dương: giá trị từng năm. Đường nét đứt xanh lục: lộ trình theo "
+                   "chỉ tiêu tính từ năm đầu có số liệu.")
     elif trend.target_max is not None:
-        st.caption("Dải xanh: khoảng chỉ tiêu.")
+        st.caption("Đường xanh dương: giá trị từng năm. Dải xanh lục: khoảng chỉ tiêu.")
     elif trend.target is not None:
-        st.caption("Đường nét đứt xanh: mức chỉ tiêu.")
+        st.caption("Đường xanh dương: giá trị từng năm. Đường nét đứt xanh lục: mức chỉ tiêu.")
 
 
 def registration_section(model: board.Dashboard) -> None:
     """Draw the year's "Dân vận khéo" models and who has not registered or reported."""
-    st.subheader("Mô hình “Dân vận khéo”", anchor="mo-hinh")
     reg = model.registrations
     if not reg.campaigns:
         st.info(f"Chưa có đợt thi đua “Dân vận khéo” năm {reg.year}. Mở đợt ở trang Đợt thi "
@@ -275,7 +301,6 @@ def registration_section(model: board.Dashboard) -> None:
 
 def attendance_section(model: board.Dashboard) -> None:
     """Draw who is behind on visits and reports this year, and the least visited branches."""
-    st.subheader("Dự sinh hoạt chi bộ", anchor="du-sinh-hoat")
     a = model.attendance
     if not a.attendees:
         st.info(f"Năm {a.year} chưa có ai dự sinh hoạt chi bộ. Ghi nhận ở trang Dự sinh hoạt "
@@ -328,7 +353,6 @@ def attendance_section(model: board.Dashboard) -> None:
 
 def roster_section(model: board.Dashboard) -> None:
     """Draw the core force's coverage per residential group."""
-    st.subheader("Lực lượng nòng cốt", anchor="nong-cot")
     r = model.roster
     if not r.groups:
         st.info("Chưa có tổ dân phố nào trong danh mục. Thêm ở trang Đơn vị (loại “Tổ dân "
@@ -362,12 +386,16 @@ snapshot = get_snapshot()
 model = board.dashboard(snapshot, settings.year, today())
 
 st.title(literal(settings.committee))
-st.caption(f"Khối Dân vận · Năm {settings.year} · dữ liệu đọc lúc "
-           f"{snapshot.read_at:%H:%M %d/%m/%Y}")
-if st.button("Làm mới dữ liệu", icon=":material/refresh:",
-             help="Đọc lại dữ liệu mới nhất, ví dụ sau khi có người sửa thẳng trên bảng tính."):
-    refresh()
-    st.rerun()
+# One line on a phone: the year, when the data was read, and a button to read it again.
+with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    st.caption(f"Năm {settings.year} · đọc lúc {snapshot.read_at:%H:%M %d/%m/%Y}",
+               width="content", help="Khối Dân vận: dữ liệu dùng chung cho mọi người xem, đọc "
+                                     "lại sau mỗi lần lưu và định kỳ.")
+    if st.button("Làm mới", icon=":material/refresh:", type="tertiary",
+                 help="Đọc lại dữ liệu mới nhất, ví dụ sau khi có người sửa thẳng trên bảng "
+                      "tính."):
+        refresh()
+        st.rerun()
 if model.excluded:
     st.warning(f"Có {_n(model.excluded)} dòng bị bỏ qua vì có lỗi: các số liệu dưới đây chưa "
                "tính những dòng này.", icon=":material/warning:")
@@ -376,10 +404,19 @@ if model.excluded:
     else:
         st.caption("Văn phòng Đảng ủy xem và sửa ở trang Chất lượng dữ liệu.")
 
+# The first screen: what is behind (the figures) and what is late (the most urgent work).
 key_figures(model)
-due_section(model)
-tasks_section(snapshot)
-indicator_section(snapshot, model, settings.year)
-registration_section(model)
-attendance_section(model)
-roster_section(model)
+urgent_section(model)
+
+# The details, one tab each: only the open one takes room on the page.
+due, indicators, models, meetings, core = st.tabs(TABS)
+with due:
+    due_tab(model, snapshot)
+with indicators:
+    indicator_section(snapshot, model, settings.year)
+with models:
+    registration_section(model)
+with meetings:
+    attendance_section(model)
+with core:
+    roster_section(model)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services import progress
+from services import charts, progress
 from services.app import current_actor, get_settings, get_snapshot, get_store
 from services.auth import may_write
 from services.choices import TargetKind
@@ -85,16 +85,18 @@ def progress_tab(snapshot: Snapshot, working_year: int) -> None:
               for group, items in progress.by_group(evaluations)]
     for group, frame in tables:
         st.subheader(literal(group))
-        st.dataframe(frame, hide_index=True, placeholder="", width="stretch",
+        # Status in words and a colour-blind-safe colour, beside the code and the value.
+        st.dataframe(charts.status_table(frame), hide_index=True, placeholder="",
+                     width="stretch", column_order=progress.PROGRESS_ON_SCREEN,
                      column_config=config)
     # The group tables in one file, each row with its group, as the page lists them.
     judged = pd.concat([frame.assign(**{GROUP: group}) for group, frame in tables],
                        ignore_index=True)
     download_table(judged[[GROUP, *progress.PROGRESS_COLUMNS]], f"chi-tieu-{year}",
                    f"Tải bảng chỉ tiêu năm {year}", key="indicator-progress-download")
-    st.caption("✅ Đạt, vượt chỉ tiêu hoặc đúng tiến độ · ❌ Chưa đạt · ⚠️ Chậm tiến độ (chỉ "
-               "tiêu giảm/tăng mỗi năm) · ❔ Chưa có số liệu. Chỉ tiêu “tự tính” lấy từ các bảng "
-               "khác.")
+    st.caption("Đánh giá: Đạt, Vượt chỉ tiêu, Đúng tiến độ; Chưa đạt; Chậm tiến độ (chỉ tiêu "
+               "giảm/tăng mỗi năm chưa theo kịp lộ trình); Chưa có số liệu. Chỉ tiêu “tự tính” lấy "
+               "từ các bảng khác.")
     first = min(progress.PLAN_FIRST_YEAR, year)
     with st.expander(f"Diễn biến qua các năm {first} - {year}"):
         table = progress.trend_table(progress.evaluate_years(snapshot, range(first, year + 1)))
@@ -161,7 +163,8 @@ def entry_tab(snapshot: Snapshot, working_year: int) -> None:
         st.caption(f"Năm {previous[0]}: {literal(shown(previous[1]))}.{asks_note}")
     if existing is not None:
         st.warning(f"Đã có số liệu năm {year}: {literal(shown(existing.get('value')))}. Lưu sẽ "
-                   "cập nhật số liệu này (để trống ghi chú thì giữ ghi chú cũ).", icon="✏️")
+                   "cập nhật số liệu này (để trống ghi chú thì giữ ghi chú cũ).",
+                   icon=":material/edit:")
     values = record_form(VALUES, snapshot, ADD_FORM, columns=["value", "note"],
                          submit_label="Lưu số liệu")
     if values is None:
@@ -257,7 +260,7 @@ def values_tab(snapshot: Snapshot) -> None:
         where = f" của {unit}" if unit else ""
         st.warning(f"Chỉ tiêu {literal(code)} năm {when}{literal(where)} được nhập ở {rows} "
                    "dòng; ứng dụng dùng dòng nhập sau cùng. Hãy lưu trữ các dòng thừa.",
-                   icon="⚠️")
+                   icon=":material/warning:")
     st.caption(f"{len(shown)} / {len(records)} số liệu. Chọn một dòng để sửa.")
     extra = {TEXT: [texts.get(r["indicator"], "") for r in shown]}
     picked = pick_record(VALUES, shown, VALUE_COLUMNS, key="indicator-values-table",

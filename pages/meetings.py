@@ -16,6 +16,7 @@ from services.clock import today
 from services.coltypes import format_date_vn
 from services.forms import PLACEHOLDER
 from services.listing import MAX_QUERY_LENGTH, column_config, display_frame, find, search
+from services.memo import keep
 from services.reference import ATTENDANCE_RULES
 from services.schema import ID, SHEETS, Record
 from services.show import literal
@@ -104,23 +105,31 @@ def list_tab(snapshot: Snapshot, records: list[Record], now: date) -> None:
                               placeholder=ALL)
     statuses = middle.multiselect(STATUS, list(att.ReportStatus), key="meetings-f-status",
                                   placeholder=ALL)
-    month = right.selectbox("Tháng dự", [None, *months_of(records)], key="meetings-f-month",
+    months = keep(snapshot, ("meetings-months",), lambda: months_of(records))
+    month = right.selectbox("Tháng dự", [None, *months], key="meetings-f-month",
                             format_func=lambda m: ALL if m is None else att.month_label(m))
-    shown = [
-        r for r in search(records, query, SEARCH_COLUMNS)
-        if (not levels or r["level"] in levels)
-        and (not statuses or att.report_status(r, now) in statuses)
-        and (month is None or r["meeting_date"].replace(day=1) == month)
-    ]
-    shown.sort(key=lambda r: name_sort_key(r["attendee"]))
-    shown.sort(key=lambda r: r["meeting_date"], reverse=True)
+
+    def listed() -> tuple[list[Record], dict[str, list[object]], dict[str, str]]:
+        shown = [
+            r for r in search(records, query, SEARCH_COLUMNS)
+            if (not levels or r["level"] in levels)
+            and (not statuses or att.report_status(r, now) in statuses)
+            and (month is None or r["meeting_date"].replace(day=1) == month)
+        ]
+        shown.sort(key=lambda r: name_sort_key(r["attendee"]))
+        shown.sort(key=lambda r: r["meeting_date"], reverse=True)
+        extra = {DUE: [att.report_due(r["level"], r["meeting_date"]) for r in shown],
+                 STATUS: [att.status_text(r, now) for r in shown]}
+        return shown, extra, {r[ID]: pick_label(r) for r in shown}
+
+    # Filtered, sorted and labelled once per snapshot and filter, not on every click.
+    shown, extra, labels = keep(snapshot, ("meetings-list", query, tuple(levels), tuple(statuses),
+                                           month, now), listed)
     if not shown:
         st.info("Không có kết quả phù hợp. Hãy bớt từ khóa hoặc bỏ bộ lọc.")
         return
     st.caption(f"{len(shown)} / {len(records)} {SHEET.noun}. Chọn một dòng, hoặc chọn ở ô "
                "“Chọn lượt dự để sửa”, để sửa (ví dụ nhập ngày gửi báo cáo).")
-    extra = {DUE: [att.report_due(r["level"], r["meeting_date"]) for r in shown],
-             STATUS: [att.status_text(r, now) for r in shown]}
     config = column_config(SHEET, LIST_COLUMNS)
     config[DUE] = st.column_config.DateColumn(DUE, format="DD/MM/YYYY", help=rules_line())
     ids = [r[ID] for r in shown]
@@ -137,7 +146,7 @@ def list_tab(snapshot: Snapshot, records: list[Record], now: date) -> None:
     if st.session_state.get(PICK_KEY) not in by_id:
         st.session_state[PICK_KEY] = None  # the picked record is filtered out or gone
     picked = st.selectbox("Chọn lượt dự để sửa", ids, index=None, key=PICK_KEY,
-                          format_func=lambda i: pick_label(by_id[i]), placeholder=PLACEHOLDER)
+                          format_func=labels.__getitem__, placeholder=PLACEHOLDER)
     if picked is None:
         return
     current = find(snapshot["meetings"].records, picked) or by_id[picked]
@@ -186,8 +195,7 @@ def period_tab(snapshot: Snapshot, records: list[Record], units: list[Record],
                "diện phải dự; kỳ đang diễn ra chưa tính là thiếu.")
     years = year_options(records, now)
     year = st.selectbox("Năm", years, key="meetings-period-year")
-    judged = att.register_compliance(snapshot["attendees"].active(), records,
-                                     snapshot["units"].records, now, year)
+    judged = att.compliance_of(snapshot, now, year)
     for note in judged.notes():
         st.info(note)
     rows = list(judged.people)
@@ -214,7 +222,8 @@ def period_tab(snapshot: Snapshot, records: list[Record], units: list[Record],
         st.warning(f"{len(behind)} người chưa dự đủ số kỳ yêu cầu: "
                    + literal("; ".join(named) + more))
     only_behind = st.checkbox("Chỉ hiện người chưa đạt", key="meetings-period-behind")
-    compliance = pd.DataFrame(compliance_rows(behind if only_behind else rows))
+    compliance = keep(snapshot, ("meetings-compliance", now, year, only_behind),
+                      lambda: pd.DataFrame(compliance_rows(behind if only_behind else rows)))
     st.dataframe(compliance, hide_index=True, placeholder="", width="stretch")
     stem = "chua-du-sinh-hoat-du" if only_behind else "theo-doi-dinh-ky"
     if not compliance.empty:
@@ -234,15 +243,15 @@ def period_tab(snapshot: Snapshot, records: list[Record], units: list[Record],
     month = st.selectbox("Kỳ chứa tháng", list(reversed(months)), key="meetings-period-month",
                          format_func=att.month_label,
                          help="Với cấp huyện là quý, cấp tỉnh là 6 tháng chứa tháng này.")
-    per_period = [(r, r.result_at(month)) for r in rows]
-    period_rows = pd.DataFrame(
+    period_rows = keep(snapshot, ("meetings-per-period", now, year, month), lambda: pd.DataFrame(
         [{"Người dự": r.name, "Cấp": str(r.level), "Kỳ": p.period.label,
-          "Số lượt dự": p.visits, "Kết quả": str(p.state)} for r, p in per_period if p])
+          "Số lượt dự": p.visits, "Kết quả": str(p.state)}
+         for r in rows if (p := r.result_at(month))]))
     st.dataframe(period_rows, hide_index=True, placeholder="", width="stretch")
     if not period_rows.empty:
         download_table(period_rows, f"du-sinh-hoat-theo-ky-{month:%Y-%m}", "Tải bảng",
                        key="meetings-per-period-download")
-    summary = att.monthly_summary(records, month, now, units)
+    summary = att.monthly_summary_of(snapshot, month, now)
     st.subheader(f"Tổng hợp kết quả {summary.label.lower()} báo cáo Ban Chấp hành Đảng bộ")
     a, b, c, d = st.columns(4)
     a.metric("Lượt dự", summary.visits)
@@ -265,13 +274,13 @@ def period_tab(snapshot: Snapshot, records: list[Record], units: list[Record],
                    + literal(", ".join(summary.unvisited_branches)))
 
 
-def branch_tab(records: list[Record], units: list[Record], now: date) -> None:
+def branch_tab(snapshot: Snapshot, records: list[Record], now: date) -> None:
     """Draw visits per branch, zero-visit branches included, complex areas first."""
     st.caption("Luân phiên địa bàn, ưu tiên địa bàn đặc thù, phức tạp trước và nhiều hơn.")
     choice = st.selectbox("Khoảng thời gian", [LAST_12, *year_options(records, now)],
                           key="meetings-branch-window")
     window = choice if isinstance(choice, int) else att.recent_window(now)
-    rows = att.visits_per_branch(records, units, window)
+    rows = att.branch_visits_of(snapshot, window)
     if not rows:
         st.info("Chưa có chi bộ nào trong danh mục. Hãy thêm các chi bộ ở trang “Đơn vị” "
                 "(loại đơn vị “Chi bộ”).")
@@ -295,11 +304,13 @@ def branch_tab(records: list[Record], units: list[Record], now: date) -> None:
 def edit_picker(sheet_key: str, snapshot: Snapshot, records: Sequence[Record], key: str,
                 label: Callable[[Record], str], title: str) -> None:
     """Offer to pick one record of the list, then its edit form and archive button."""
-    by_id = {r[ID]: r for r in records if r.get(ID)}
+    by_id, labels = keep(snapshot, ("meetings-picker", key, tuple(r.get(ID) for r in records)),
+                         lambda: ({r[ID]: r for r in records if r.get(ID)},
+                                  {r[ID]: label(r) for r in records if r.get(ID)}))
     if st.session_state.get(key) not in by_id:
         st.session_state[key] = None  # the picked record is gone
     picked = st.selectbox(title, list(by_id), index=None, key=key,
-                          format_func=lambda i: label(by_id[i]), placeholder=PLACEHOLDER)
+                          format_func=labels.__getitem__, placeholder=PLACEHOLDER)
     if picked is None:
         return
     current = find(snapshot[sheet_key].records, picked) or by_id[picked]
@@ -358,8 +369,7 @@ def plan_tab(snapshot: Snapshot, records: list[Record], units: list[Record], now
     plan = snapshot["visit_plan"].active()
     years = sorted({now.year, *(r["period_start"].year for r in plan)}, reverse=True)
     year = st.selectbox("Năm", years, key="meetings-plan-year")
-    visits = [v for v in att.plan_progress(plan, register, records, now)
-              if v.start.year <= year <= v.end.year]
+    visits = list(att.plan_year_of(snapshot, now, year))
     if not visits:
         st.info(f"Chưa có phân công năm {year}. Hãy dùng “Đề xuất phân công” dưới đây, hoặc "
                 "thêm từng dòng.")
@@ -379,11 +389,11 @@ def plan_tab(snapshot: Snapshot, records: list[Record], units: list[Record], now
                        + literal("; ".join(named) + more))
         by_person = pd.DataFrame([{"Người dự": t.name, "Phân công": t.planned, "Đã dự": t.done,
                                    "Quá hạn": t.overdue, "Chưa đến hạn": t.open}
-                                  for t in att.plan_by_person(visits)])
+                                  for t in att.plan_by_person_of(snapshot, now, year)])
         by_branch = pd.DataFrame([{"Chi bộ": t.name,
                                    "Địa bàn phức tạp": "Có" if t.complex_area else "",
                                    "Phân công": t.planned, "Đã dự": t.done, "Quá hạn": t.overdue}
-                                  for t in att.plan_by_branch(visits, units)])
+                                  for t in att.plan_by_branch_of(snapshot, now, year)])
         left, right = st.columns(2)
         with left:
             st.markdown("**Theo người dự**")
@@ -396,10 +406,10 @@ def plan_tab(snapshot: Snapshot, records: list[Record], units: list[Record], now
             download_table(by_branch, f"phan-cong-theo-chi-bo-{year}", "Tải bảng",
                            key="meetings-plan-branch-download")
         with st.expander(f"Tất cả {len(visits)} lượt phân công năm {year}"):
-            planned = pd.DataFrame([{"Người dự": v.attendee, "Chi bộ": v.branch,
-                                     "Từ ngày": v.start, "Đến ngày": v.end,
-                                     "Tình trạng": str(v.state), "Ngày dự": v.done_on}
-                                    for v in visits])
+            planned = keep(snapshot, ("meetings-planned", now, year), lambda: pd.DataFrame(
+                [{"Người dự": v.attendee, "Chi bộ": v.branch, "Từ ngày": v.start,
+                  "Đến ngày": v.end, "Tình trạng": str(v.state), "Ngày dự": v.done_on}
+                 for v in visits]))
             st.dataframe(planned, hide_index=True, placeholder="", width="stretch",
                          column_config={k: st.column_config.DateColumn(format="DD/MM/YYYY")
                                         for k in ("Từ ngày", "Đến ngày", "Ngày dự")})
@@ -427,8 +437,7 @@ def proposal_section(snapshot: Snapshot, register: list[Record], records: list[R
     default = months.index(now.replace(day=1)) if now.year == year else 0
     month = st.selectbox("Kỳ chứa tháng", months, index=default, key="plan-propose-month",
                          format_func=att.month_label)
-    rows = att.propose_rotation(register, units, month, snapshot["visit_plan"].active(),
-                                records)
+    rows = list(att.proposal_of(snapshot, month))
     if not rows:
         st.info("Mọi người thuộc diện phải dự đã được phân công trong kỳ chứa tháng này, hoặc "
                 "chưa có chi bộ nào được đánh dấu “Khu dân cư” ở trang Đơn vị.")
@@ -474,7 +483,7 @@ with tabs[1]:
 with tabs[2]:
     period_tab(snapshot, meetings, units, now)
 with tabs[3]:
-    branch_tab(meetings, units, now)
+    branch_tab(snapshot, meetings, now)
 with tabs[4]:
     register_tab(snapshot)
 with tabs[5]:

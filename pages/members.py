@@ -8,7 +8,17 @@ from services import roster
 from services.app import current_actor, get_snapshot, get_store
 from services.choices import MemberStatus
 from services.clock import today
-from services.forms import show_problems
+from services.coltypes import format_date_vn, format_number
+from services.forms import (
+    clear_button,
+    date_field,
+    draft_key,
+    kept,
+    read_date,
+    reset_form,
+    show_problems,
+    widget_key,
+)
 from services.listing import (
     MAX_QUERY_LENGTH,
     display_frame,
@@ -39,6 +49,7 @@ SEARCH_COLUMNS = ["full_name", "role", "phone", "organisation"]
 ALL_TDP = "Tất cả tổ dân phố"
 UPLOADER_NONCE = "members-import-nonce"
 IMPORT = "members-import"
+APPROVE = "members-approve"
 # The ids the previewed rows will be stored with, for the file they were made for.
 IMPORT_IDS = "members-import-ids"
 
@@ -111,19 +122,16 @@ with tab_cover:
         if cov.without_list:
             st.warning(f"{len(cov.without_list)} tổ dân phố chưa có danh sách lực lượng nòng "
                        f"cốt: {literal(', '.join(cov.without_list))}. Hãy đề nghị Mặt trận phối "
-                       "hợp các đoàn thể lập danh sách trình Đảng ủy.", icon="⚠️")
+                       "hợp các đoàn thể lập danh sách trình Đảng ủy.", icon=":material/warning:")
         else:
             st.success("Tất cả tổ dân phố đã có danh sách lực lượng nòng cốt.")
         if cov.pending:
             st.info("Còn thành viên chờ phê duyệt ở: " + literal(", ".join(cov.pending))
                     + ". Phê duyệt ở thẻ “Phê duyệt danh sách”.")
         frame = roster.coverage_frame(cov)
-        missing = set(cov.without_list)
         header = roster.COVERAGE_HEADERS["tdp"]
-        st.dataframe(
-            frame.style.apply(lambda row: ["background-color: #fde2e1" if row[header] in missing
-                                           else "" for _ in row], axis=1),
-            hide_index=True, placeholder="", width="stretch")
+        st.dataframe(roster.highlight_without_list(frame, cov), hide_index=True, placeholder="",
+                     width="stretch")
         download_table(frame, "luc-luong-nong-cot-theo-to-dan-pho", "Tải bảng",
                        key="members-coverage-download")
         chart = frame.set_index(header)[[MemberStatus.DE_XUAT.value,
@@ -142,9 +150,14 @@ with tab_import:
         st.download_button("Tải tệp mẫu (CSV)", roster.template_csv(),
                            file_name="mau-luc-luong-nong-cot.csv", mime="text/csv")
     nonce = st.session_state.get(UPLOADER_NONCE, 0)
-    uploaded = st.file_uploader("Chọn tệp danh sách", type=["csv", "xlsx"],
+    uploaded = st.file_uploader("Tải lên tệp danh sách (.csv hoặc .xlsx)", type=["csv", "xlsx"],
                                 key=f"members-import-{nonce}",
                                 max_upload_size=roster.MAX_UPLOAD_MB)
+    # The box under the label is Streamlit's own, in English ("Drag and drop…", "Upload"): the
+    # limits are said here in Vietnamese.
+    st.caption(f"Kéo thả tệp vào ô trên hoặc bấm nút trong ô để chọn tệp. Tối đa "
+               f"{roster.MAX_UPLOAD_MB} MB, {format_number(roster.MAX_IMPORT_ROWS, 0)} dòng, "
+               f"{roster.MAX_IMPORT_COLUMNS} cột; tệp CSV lưu dạng UTF-8.")
     if uploaded is None:
         st.info("Chưa chọn tệp. Nếu chưa có tệp, hãy tải tệp mẫu ở trên, điền rồi tải lên.")
     else:
@@ -242,21 +255,32 @@ with tab_approve:
                            key="members-approve-tdp")
         proposed = sort_by_name(roster.proposed_members(snapshot, tdp), "full_name")
         labels = {m[ID]: roster.member_label(m) for m in proposed}
-        with st.form(f"members-approve-{tdp}", enter_to_submit=False):
-            ids = st.multiselect("Thành viên được phê duyệt", list(labels), default=list(labels),
-                                 format_func=labels.__getitem__, key=f"members-approve-ids-{tdp}")
+        # Not an `st.form`: the calendar fills the date typed, and a draft survives a page switch.
+        with st.container(border=True):
+            pick = kept(APPROVE, f"ids-{tdp}", list(labels))
+            st.session_state[pick["key"]] = [i for i in st.session_state[pick["key"]]
+                                             if i in labels]  # approved meanwhile
+            ids = st.multiselect("Thành viên được phê duyệt", list(labels),
+                                 format_func=labels.__getitem__, **pick)
             ref = st.text_input(SHEET.column("approval_ref").header + " *",
-                                key="members-approve-ref", help=SHEET.column("approval_ref").help,
-                                placeholder="Ví dụ: 215-QĐ/ĐU")
-            approved_on = st.date_input(SHEET.column("approved_on").header, value=today(),
-                                        format="DD/MM/YYYY", key="members-approve-date")
-            task = st.text_area(SHEET.column("task").header, key="members-approve-task",
+                                help=SHEET.column("approval_ref").help,
+                                placeholder="Ví dụ: 215-QĐ/ĐU", **kept(APPROVE, "approval_ref", ""))
+            typed_on = date_field(SHEET.column("approved_on").header,
+                                  widget_key(APPROVE, "approved_on"),
+                                  start=format_date_vn(today()),
+                                  draft=draft_key(APPROVE, "approved_on"))
+            task = st.text_area(SHEET.column("task").header,
                                 help="Điền cho những người chưa được giao nhiệm vụ; để trống "
-                                     "nếu giao sau.")
-            submitted = st.form_submit_button("Phê duyệt", type="primary")
+                                     "nếu giao sau.", **kept(APPROVE, "task", ""))
+            with st.container(horizontal=True):
+                submitted = st.button("Phê duyệt", type="primary", key=f"{APPROVE}::submit")
+                clear_button(APPROVE)
+        approved_on, wrong_date = read_date(SHEET.column("approved_on"), typed_on)
         if submitted:
             if not ids:
                 st.error("Chưa chọn thành viên nào để phê duyệt.")
+            elif wrong_date:
+                show_problems(wrong_date, title="Chưa phê duyệt.")
             else:
                 try:
                     with st.spinner("Đang lưu…"):
@@ -269,6 +293,7 @@ with tab_approve:
                         show_problems(outcome.messages(), error=outcome.error,
                                       title="Chưa phê duyệt.")
                     else:
+                        reset_form(APPROVE)
                         flash(f"Đã phê duyệt {len(outcome.saved)} thành viên của {tdp} theo văn "
                               f"bản số {ref}.")
                         st.rerun()

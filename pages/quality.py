@@ -68,7 +68,8 @@ right.metric("Dòng bị bỏ qua", counts["excluded"], border=True)
 
 grouped = problems_by_sheet(snapshot)
 if not grouped:
-    st.success("Không có vấn đề nào: mọi dòng trong các bảng đều hợp lệ.", icon="✅")
+    st.success("Không có vấn đề nào: mọi dòng trong các bảng đều hợp lệ.",
+               icon=":material/check_circle:")
 for key, problems in grouped.items():
     sheet = SHEETS[key]
     with st.expander(f"{sheet.title}: {len(problems)} vấn đề", expanded=len(grouped) == 1):

@@ -16,7 +16,17 @@ from services.app import current_actor, get_settings, get_snapshot, get_store, r
 from services.choices import Field, ModelOrigin, RecognitionLevel, RegistrationStatus
 from services.clock import today as vn_today
 from services.coltypes import format_date_vn
-from services.forms import PLACEHOLDER, reset_form, show_problems, widget_key
+from services.forms import (
+    PLACEHOLDER,
+    clear_button,
+    date_field,
+    draft_key,
+    kept,
+    read_date,
+    reset_form,
+    show_problems,
+    widget_key,
+)
 from services.listing import MAX_QUERY_LENGTH, column_config, display_frame, find, search
 from services.reference import CRITERIA
 from services.schema import ID, REGISTRATIONS, UNITS, Record
@@ -49,11 +59,6 @@ CRITERIA_KEYS = [c.key for c in CRITERIA]
 ALL = "Tất cả"
 LATE = "Muộn"  # the list's column saying what came late, in words (not a colour)
 CAMPAIGN_FILTER = "registrations-f-campaign"
-
-
-def _date_input(label: str, value: date, key: str, help_text: str | None = None) -> date | None:
-    return st.date_input(label, value=value, key=key, format="DD/MM/YYYY", help=help_text,
-                         min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 
 
 # --- header ------------------------------------------------------------------------------------
@@ -298,7 +303,9 @@ def transition_form(snapshot: Snapshot, record: Record, target: Status, today: d
     form_key = f"registrations-move-{record[ID]}-{list(Status).index(target)}"
     backward = rules.is_backward(record["status"], target)
     inputs: dict[str, Any] = {}
-    with st.form(form_key, enter_to_submit=False):
+    typed_on: str | None = None
+    # Not an `st.form`: the calendar fills the date typed, and a draft survives a page switch.
+    with st.container(border=True):
         if backward:
             cleared = rules.cleared_by_undo(record, target)
             st.caption("Dùng khi chuyển trạng thái nhầm." + (
@@ -307,35 +314,42 @@ def transition_form(snapshot: Snapshot, record: Record, target: Status, today: d
         elif target == Status.DANG_THUC_HIEN:
             st.caption("Đơn vị đã triển khai thực hiện mô hình.")
         if target == Status.DA_BAO_CAO and not backward:
-            inputs["reported_on"] = _date_input(
-                "Ngày báo cáo kết quả *", record.get("reported_on") or today,
-                widget_key(form_key, "reported_on"), "Ngày đơn vị gửi báo cáo kết quả về Đảng ủy.")
+            typed_on = date_field(
+                "Ngày báo cáo kết quả *", widget_key(form_key, "reported_on"),
+                help_text="Ngày đơn vị gửi báo cáo kết quả về Đảng ủy.",
+                start=format_date_vn(record.get("reported_on") or today),
+                draft=draft_key(form_key, "reported_on"))
             inputs["result"] = st.text_area(
-                "Kết quả thực hiện *", value=record.get("result") or "",
-                key=widget_key(form_key, "result"), max_chars=3000,
+                "Kết quả thực hiện *", max_chars=3000,
                 help="Tóm tắt kết quả: số hộ, người tham gia; kinh phí, ngày công huy động; hiệu "
-                     "quả đạt được.")
+                     "quả đạt được.", **kept(form_key, "result", record.get("result") or ""))
         if target in (Status.CONG_NHAN, Status.KHONG_CONG_NHAN) and not backward:
             if target == Status.CONG_NHAN:
                 current = record.get("recognition")
                 levels = list(RecognitionLevel)
                 inputs["recognition"] = st.selectbox(
-                    "Cấp công nhận *", levels, key=widget_key(form_key, "recognition"),
-                    index=levels.index(current) if current in levels else None,
-                    placeholder=PLACEHOLDER)
+                    "Cấp công nhận *", levels, index=None, placeholder=PLACEHOLDER,
+                    **kept(form_key, "recognition", current if current in levels else None))
             st.markdown("Tiêu chí đánh giá mô hình “Dân vận khéo”:")
             if target == Status.CONG_NHAN:
                 st.caption(f"Chỉ công nhận mô hình đáp ứng đủ {len(CRITERIA)} tiêu chí đánh giá "
                            "(Kế hoạch phát động phong trào, mục II.4).")
             inputs["criteria"] = {
-                c.key: st.checkbox(c.short, value=bool(record.get(c.key)), help=c.text,
-                                   key=widget_key(form_key, c.key))
+                c.key: st.checkbox(c.short, help=c.text,
+                                   **kept(form_key, c.key, bool(record.get(c.key))))
                 for c in CRITERIA
             }
-        submitted = st.form_submit_button(rules.action_label(record["status"], target),
-                                          type="primary")
+        with st.container(horizontal=True):
+            submitted = st.button(rules.action_label(record["status"], target), type="primary",
+                                  key=f"{form_key}::submit")
+            clear_button(form_key)
     if not submitted:
         return
+    if typed_on is not None:
+        inputs["reported_on"], wrong = read_date(REGISTRATIONS.column("reported_on"), typed_on)
+        if wrong:
+            show_problems(wrong)
+            return
     changes, problems = rules.transition(record, target, today, **inputs)
     if problems:
         show_problems(problems)

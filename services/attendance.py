@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from services.auth import Actor, require_sheet_write
 from services.choices import AttendeeLevel, UnitKind
 from services.clock import VN_TZ
 from services.coltypes import format_number
+from services.memo import per_snapshot
 from services.reference import ATTENDANCE_RULES
 from services.schema import ID, SHEETS
 from services.store.base import Store, StoreError, new_id
@@ -79,6 +80,7 @@ def vn_date(moment: date | datetime) -> date:
     return moment
 
 
+@lru_cache(maxsize=1 << 14)  # every row of the log, on every rerun of the meetings page
 def report_due(level: AttendeeLevel | str, meeting_date: date) -> date | None:
     """Return the last day a report is on time, or None when the level has no deadline."""
     within = ATTENDANCE_RULES[AttendeeLevel(level)].report_within_days
@@ -110,6 +112,13 @@ def days_late(record: Record, today: date | datetime) -> int:
 
 def status_text(record: Record, today: date | datetime) -> str:
     """Return the status as the list shows it, e.g. "Trễ hạn 1 ngày"."""
+    return _status_text(record["level"], record["meeting_date"], record.get("report_date"),
+                        vn_date(today))
+
+
+@lru_cache(maxsize=1 << 15)  # every row of the log, on every rerun of the meetings page
+def _status_text(level: str, meeting_date: date, report_date: date | None, today: date) -> str:
+    record = {"level": level, "meeting_date": meeting_date, "report_date": report_date}
     status = report_status(record, today)
     late = days_late(record, today)
     if status == ReportStatus.TRE_HAN:
@@ -258,7 +267,7 @@ class AttendeeCompliance:
         """Return the ended periods without a visit."""
         return [p.period for p in self.ended if not p.met]
 
-    @property
+    @cached_property  # asked of every person for every count and list of a page
     def overall(self) -> Attainment:
         """Return Đạt when every ended period had its visit, else Chưa đạt (or "not listed")."""
         if not self.required:
@@ -388,7 +397,7 @@ class Compliance:
         """Return how many people must attend in the window."""
         return len(self.people)
 
-    @property
+    @cached_property
     def met(self) -> int:
         """Return how many of them made the visit of every ended period."""
         return sum(1 for p in self.people if p.overall == Attainment.DAT)
@@ -834,3 +843,61 @@ def save_plan(store: Store, snapshot: Snapshot, rows: Sequence[Mapping[str, Any]
         return PlanSave(store.append("visit_plan", records, actor.label), [])
     except StoreError as err:
         return PlanSave([], [str(err)])
+
+
+# --- computed once per snapshot ----------------------------------------------------------------
+# The meetings page reruns on every click; what it shows of a whole ward is judged once per
+# snapshot (and day), from the active records as the page lists them.
+
+
+@per_snapshot(8)
+def compliance_of(snapshot: Snapshot, today: date, window: Window) -> Compliance:
+    """Return `register_compliance` of the snapshot's register, log and units."""
+    return register_compliance(snapshot["attendees"].active(), snapshot["meetings"].active(),
+                               snapshot["units"].records, today, window)
+
+
+@per_snapshot(8)
+def branch_visits_of(snapshot: Snapshot, window: Window) -> tuple[BranchVisits, ...]:
+    """Return `visits_per_branch` of the snapshot's log and active units."""
+    return tuple(visits_per_branch(snapshot["meetings"].active(), snapshot["units"].active(),
+                                   window))
+
+
+@per_snapshot(8)
+def monthly_summary_of(snapshot: Snapshot, month: date, today: date) -> MonthlySummary:
+    """Return `monthly_summary` of the snapshot's log and active units."""
+    return monthly_summary(snapshot["meetings"].active(), month, today,
+                           snapshot["units"].active())
+
+
+@per_snapshot(4)
+def plan_progress_of(snapshot: Snapshot, today: date) -> tuple[PlannedVisit, ...]:
+    """Return `plan_progress` of the snapshot's active plan, register and log."""
+    return tuple(plan_progress(snapshot["visit_plan"].active(), snapshot["attendees"].active(),
+                               snapshot["meetings"].active(), today))
+
+
+@per_snapshot(8)
+def proposal_of(snapshot: Snapshot, day: date) -> tuple[Record, ...]:
+    """Return `propose_rotation` for the periods holding the day, from the active records."""
+    return tuple(propose_rotation(snapshot["attendees"].active(), snapshot["units"].active(), day,
+                                  snapshot["visit_plan"].active(), snapshot["meetings"].active()))
+
+
+@per_snapshot(8)
+def plan_year_of(snapshot: Snapshot, today: date, year: int) -> tuple[PlannedVisit, ...]:
+    """Return the planned visits whose period touches the year, judged on the day."""
+    return tuple(v for v in plan_progress_of(snapshot, today) if v.start.year <= year <= v.end.year)
+
+
+@per_snapshot(8)
+def plan_by_person_of(snapshot: Snapshot, today: date, year: int) -> tuple[PlanTally, ...]:
+    """Return `plan_by_person` of the year's planned visits."""
+    return tuple(plan_by_person(plan_year_of(snapshot, today, year)))
+
+
+@per_snapshot(8)
+def plan_by_branch_of(snapshot: Snapshot, today: date, year: int) -> tuple[PlanTally, ...]:
+    """Return `plan_by_branch` of the year's planned visits, over the active units."""
+    return tuple(plan_by_branch(plan_year_of(snapshot, today, year), snapshot["units"].active()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 # Vega's d3 locale for vi-VN: decimal comma, dot thousands.
 VI_LOCALE = alt.Locale(
@@ -21,15 +22,24 @@ VI_LOCALE = alt.Locale(
         "shortMonths": [f"Th{i}" for i in range(1, 13)],
     },
 )
+# Okabe & Ito's palette for colour-blind readers (https://jfly.uni-koeln.de/color/): its eight
+# colours stay apart in every common colour-vision deficiency. Every colour of the app's charts
+# and tables is one of these; the words beside them always carry the meaning on their own.
+BLACK, ORANGE, SKY_BLUE, BLUISH_GREEN = "#000000", "#E69F00", "#56B4E9", "#009E73"
+YELLOW, BLUE, VERMILLION, REDDISH_PURPLE = "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
+GREY, LIGHT_GREY = "#999999", "#D9D9D9"
+# Met in green and blue, not met in vermillion, behind the yearly pace in orange: "Chưa đạt"
+# and "Chậm tiến độ" are told apart by colour too, not only by their words.
 STATUS_COLORS = {
-    "Đạt": "#2e7d32",
-    "Vượt chỉ tiêu": "#1b5e20",
-    "Đúng tiến độ": "#2e7d32",
-    "Chưa đạt": "#c62828",
-    "Chậm tiến độ": "#c62828",
-    "Chưa có số liệu": "#9e9e9e",
+    "Đạt": BLUISH_GREEN,
+    "Vượt chỉ tiêu": BLUE,
+    "Đúng tiến độ": SKY_BLUE,
+    "Chưa đạt": VERMILLION,
+    "Chậm tiến độ": ORANGE,
+    "Chưa có số liệu": LIGHT_GREY,
 }
-ACCENT = "#b71c1c"
+ACCENT = BLUE  # a line or bar that is not a status: the figures themselves
+TARGET = BLUISH_GREEN  # what a figure is compared to: the target's rule, band or path (dashed)
 FONT = "Source Sans Pro, sans-serif"
 
 
@@ -78,11 +88,11 @@ def trend(frame: pd.DataFrame, *, target: float | None = None, target_max: float
     layers: list[alt.Chart] = [base.mark_line(color=ACCENT, point=True)]
     if target is not None and target_max is not None:
         band = pd.DataFrame({"Từ": [target], "Đến": [target_max]})
-        layers.insert(0, alt.Chart(band).mark_rect(color="#2e7d32", opacity=0.12).encode(
+        layers.insert(0, alt.Chart(band).mark_rect(color=TARGET, opacity=0.15).encode(
             y="Từ:Q", y2="Đến:Q"))
     elif target is not None:
         rule = pd.DataFrame({"Chỉ tiêu": [target]})
-        layers.append(alt.Chart(rule).mark_rule(color="#2e7d32", strokeDash=[6, 4]).encode(
+        layers.append(alt.Chart(rule).mark_rule(color=TARGET, strokeDash=[6, 4]).encode(
             y="Chỉ tiêu:Q", tooltip=[alt.Tooltip("Chỉ tiêu:Q", format=",.2~f")]))
     return style(alt.layer(*layers), height=220)
 
@@ -106,3 +116,25 @@ def bars(frame: pd.DataFrame, category: str, count: str, *, color: str | None = 
         encoding["color"] = alt.value(ACCENT)
     chart = alt.Chart(frame).mark_bar().encode(**encoding)
     return style(chart, height=max(120, 28 * frame[category].nunique()))
+
+
+def _text_on(background: str) -> str:
+    """Return black or white, whichever reads better on the background (WCAG luminance)."""
+    channels = [int(background[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05): equal at L ≈ 0.18.
+    return BLACK if luminance > 0.179 else "#FFFFFF"
+
+
+def status_cell(status: object) -> str:
+    """Return the CSS that colours a table cell holding a status ("" for any other text)."""
+    color = STATUS_COLORS.get(str(status))
+    return f"background-color: {color}; color: {_text_on(color)}" if color else ""
+
+
+def status_table(frame: pd.DataFrame, column: str = "Đánh giá") -> Styler | pd.DataFrame:
+    """Colour the status column of a table by `STATUS_COLORS` (st.dataframe draws a Styler)."""
+    if frame.empty or column not in frame.columns:
+        return frame
+    return frame.style.map(status_cell, subset=[column])

@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from services.config import Backend, ConfigError, load_settings
 from services.schema import SHEETS
 from services.store.base import StoreError
 
 Handler = Callable[[argparse.Namespace], int]
+ROOT_WARDS = Path(__file__).resolve().parent.parent / "data" / "wards"  # demo --wards
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -20,6 +22,8 @@ def _demo(args: argparse.Namespace) -> int:
     from services.store.sql import SqlStore
 
     settings = load_settings()
+    if args.wards is not None:
+        return _demo_wards(args, settings.year)
     if settings.backend != Backend.LOCAL:
         print("Lệnh demo chỉ dùng cho kho dữ liệu nhúng (DANVAN_BACKEND=local).", file=sys.stderr)
         return 2
@@ -34,6 +38,20 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Đã tạo dữ liệu mẫu (hệ số {args.scale}) tại {store.describe()}:")
     for key, count in counts.items():
         print(f"  {SHEETS[key].title}: {count}")
+    return 0
+
+
+def _demo_wards(args: argparse.Namespace, year: int) -> int:
+    """Build N demo wards, each its own SQLite file and further along or behind, and upper.toml."""
+    from services.upper import ENV, write_demo
+
+    if args.wards < 1:
+        print("--wards phải từ 1 trở lên.", file=sys.stderr)
+        return 2
+    folder = Path(args.out or ROOT_WARDS)
+    path = write_demo(folder, args.wards, year=args.year or year, seed=args.seed)
+    print(f"Đã tạo {args.wards} xã, phường mẫu và tệp cấu hình cấp trên {path.resolve()}.")
+    print(f"Xem bảng tổng hợp: {ENV}={path.resolve()} python3 dev.py run")
     return 0
 
 
@@ -70,13 +88,17 @@ def _report(args: argparse.Namespace) -> int:
     """Write a report (DOCX) in the layout of Party documents; narrative left as "[…]"."""
     from services.bootstrap import open_store
     from services.clock import today
-    from services.docx_report import render
-    from services.report import UnknownCampaign, build
+    from services.report import ROLLUP_SLUG, UnknownCampaign, build
 
     if args.month is not None and not 1 <= args.month <= 12:
         print("--month phải từ 1 đến 12.", file=sys.stderr)
         return 2
     settings = load_settings()
+    if args.kind == ROLLUP_SLUG:
+        report = _rollup_report(settings, args.year)
+        if report is None:
+            return 2
+        return _write_report(report, Path(args.out))
     snapshot = open_store(settings).snapshot()
     try:
         report = build(args.kind, snapshot, settings, year=args.year or settings.year,
@@ -84,11 +106,36 @@ def _report(args: argparse.Namespace) -> int:
     except UnknownCampaign as err:
         print(f"Lỗi: {err}", file=sys.stderr)
         return 2
-    out = Path(args.out)
+    return _write_report(report, Path(args.out))
+
+
+def _write_report(report: Any, out: Path) -> int:
+    from services.docx_report import render
+
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(render(report))
     print(f"Đã ghi báo cáo “{report.subject}” vào {out.resolve()}.")
     return 0
+
+
+def _rollup_report(settings: Any, year: int | None) -> Any:
+    """Read every ward of `DANVAN_UPPER` (within the quota) and build the roll-up report."""
+    from services.clock import today
+    from services.report import build_tong_hop
+    from services.rollup import default_plan_year, shared
+    from services.upper import ENV, upper_path
+
+    path = upper_path()
+    if path is None:
+        print(f"Báo cáo tong-hop cần {ENV} (tệp cấu hình cấp trên).", file=sys.stderr)
+        return None
+    rollup = shared(path, settings)
+    while rollup.load(wait=None) and rollup.pending():
+        pass  # a command waits for every ward, however long the quota makes it
+    plan_year = year or default_plan_year(rollup)
+    report = build_tong_hop(rollup.view(plan_year, today()), rollup.upper, today())
+    rollup.close()
+    return report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--year", type=int, default=None, help="năm hiện tại của dữ liệu mẫu")
     demo.add_argument("--db-url", default=None, help="URL cơ sở dữ liệu (mặc định DANVAN_DB_URL)")
     demo.add_argument("--yes", action="store_true", help="xóa dữ liệu đang có mà không hỏi")
+    demo.add_argument("--wards", type=int, default=None,
+                      help="tạo N xã, phường mẫu (mỗi xã một tệp SQLite) và tệp upper.toml của "
+                           "cấp trên")
+    demo.add_argument("--out", default=None,
+                      help="thư mục của các xã, phường mẫu (mặc định data/wards/)")
     demo.set_defaults(handler=_demo)
     setup = verbs.add_parser("setup-sheet", help="chuẩn bị bảng tính Google Sheets cho ứng dụng",
                              description=_setup_sheet.__doc__)
@@ -119,10 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
     report = verbs.add_parser("report", help="viết báo cáo (DOCX) theo thể thức văn bản của Đảng",
                               description=_report.__doc__)
-    from services.report import SLUGS
+    from services.report import ROLLUP_SLUG, SLUGS
 
-    report.add_argument("kind", choices=list(SLUGS), help="loại báo cáo")
-    report.add_argument("--year", type=int, default=None, help="năm báo cáo (mặc định DANVAN_YEAR)")
+    report.add_argument("kind", choices=[*SLUGS, ROLLUP_SLUG],
+                        help=f"loại báo cáo ({ROLLUP_SLUG}: tổng hợp các xã, phường của cấp trên)")
+    report.add_argument("--year", type=int, default=None,
+                        help="năm báo cáo (mặc định DANVAN_YEAR; tong-hop: năm chỉ tiêu)")
     report.add_argument("--month", type=int, default=None,
                         help="tháng (báo cáo sinh-hoat; mặc định tháng vừa qua)")
     report.add_argument("--campaign", default=None,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from babel.dates import format_date
@@ -55,7 +56,9 @@ def is_blank(raw: object) -> bool:
         return True
     if isinstance(raw, float) and math.isnan(raw):
         return True
-    return isinstance(raw, str) and nfc(raw) == ""
+    # Not `nfc(raw) == ""`: NFC never turns whitespace into text or back (checked over every
+    # code point), and a sheet's every cell is asked; the cell is normalised once, when parsed.
+    return isinstance(raw, str) and not raw.strip()
 
 
 def quote(raw: object) -> str:
@@ -204,6 +207,7 @@ def to_serial(value: date) -> int:
     return (value - SERIAL_EPOCH).days
 
 
+@lru_cache(maxsize=1 << 14)  # labels of long lists repeat the same few hundred days
 def format_date_vn(value: date | None) -> str:
     """Format a date as dd/mm/yyyy."""
     return value.strftime("%d/%m/%Y") if value else ""

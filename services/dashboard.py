@@ -7,21 +7,18 @@ meetings, `services.roster` for the core force. What the dashboard adds is aggre
 small frames (a chart gets a few dozen rows at most) and one list of what is overdue or due soon.
 
 Speed: a snapshot never changes once read, so what is computed from it is kept (`dashboard`,
-`indicator_view`, `indicator_trend`) and a rerun of the page with the same snapshot, working year
-and day recomputes nothing. The memo keeps only a weak reference to the snapshot, so a refreshed
-snapshot is never confused with the old one and the old one is not kept alive.
+`indicator_view`, `indicator_trend`, in `services.memo`) and a rerun of the page with the same
+snapshot, working year and day recomputes nothing.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -31,6 +28,7 @@ from services import campaign as cp
 from services import charts, progress, quality, roster, tasks
 from services.choices import MemberStatus, TargetKind
 from services.coltypes import format_date_vn, format_number
+from services.memo import SnapshotMemo, clear_all
 from services.text import natural_key
 from services.validation import Snapshot
 
@@ -39,8 +37,10 @@ CHART_ROWS = 15  # bars per chart where the ward could have hundreds of categori
 NAMES_SHOWN = 5  # names spelled out in a sentence before "và N … khác"
 GROUP_LABEL = 26  # characters of a Plan 48 group's name on a chart axis (phone width)
 
-# Colours beside `charts.STATUS_COLORS`, for categories that are not a target's status.
-GREEN, AMBER, RED, GREY, LIGHT_GREY = "#2e7d32", "#ef6c00", "#c62828", "#9e9e9e", "#cfd8dc"
+# Colours beside `charts.STATUS_COLORS`, for categories that are not a target's status: the
+# same colour-blind-safe palette, done in green, late in orange, missing in vermillion.
+GREEN, AMBER, RED = charts.BLUISH_GREEN, charts.ORANGE, charts.VERMILLION
+GREY, LIGHT_GREY = charts.GREY, charts.LIGHT_GREY
 REGISTERED, NOT_REGISTERED = "Đã đăng ký", "Chưa đăng ký"
 REPORT_COLORS = {
     att.ReportStatus.DUNG_HAN: GREEN,
@@ -70,6 +70,16 @@ class DueKind(StrEnum):
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(DueKind)}
+# The screen where each kind of work is done: the dashboard links every urgent item to it.
+DUE_PAGES = {
+    DueKind.DANG_KY: "pages/registrations.py",
+    DueKind.BAO_CAO_MO_HINH: "pages/registrations.py",
+    DueKind.BAO_CAO_SINH_HOAT: "pages/meetings.py",
+    DueKind.DU_SINH_HOAT: "pages/meetings.py",
+    DueKind.CHI_TIEU: "pages/indicators.py",
+    DueKind.DOT_THI_DUA: "pages/campaigns.py",
+    DueKind.NHIEM_VU: "pages/tasks.py",
+}
 DUE_COLUMNS = ("Loại", "Việc", "Đơn vị/Người", "Hạn", "Tình trạng")
 
 
@@ -101,6 +111,11 @@ class DueItem:
     def overdue(self) -> bool:
         """Tell whether the deadline has passed."""
         return self.days_left < 0
+
+    @property
+    def page(self) -> str:
+        """Return the page file where this work is done (`DUE_PAGES`)."""
+        return DUE_PAGES[self.kind]
 
 
 def names_text(names: Sequence[str], noun: str, shown: int = NAMES_SHOWN) -> str:
@@ -455,7 +470,7 @@ def trend_chart(trend: Trend) -> AnyChart:
         x=x, y=alt.Y("Giá trị:Q", title=title, axis=alt.Axis(format=",.1~f"),
                      scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("Năm:O"), alt.Tooltip("Giá trị:Q", format=",.2~f")])
-    path = alt.Chart(trend.path).mark_line(color=GREEN, strokeDash=[6, 4]).encode(
+    path = alt.Chart(trend.path).mark_line(color=charts.TARGET, strokeDash=[6, 4]).encode(
         x=x, y=alt.Y("Lộ trình:Q"),
         tooltip=[alt.Tooltip("Năm:O"), alt.Tooltip("Lộ trình:Q", format=",.2~f",
                                                    title="Lộ trình chỉ tiêu")])
@@ -817,42 +832,9 @@ def colored_bars(frame: pd.DataFrame, category: str, count: str, color: str,
 
 # --- the memo ----------------------------------------------------------------------------------
 
-T = TypeVar("T")
-
-
-class _Memo:
-    """Values computed from a snapshot, the most recent few, dropped once it is replaced."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[Hashable, ...], tuple[weakref.ref[Snapshot], Any]] = (
-            OrderedDict())
-        self._lock = threading.Lock()
-
-    def get(self, snapshot: Snapshot, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
-        full = (id(snapshot), *key)
-        with self._lock:
-            hit = self._entries.get(full)
-            # An id can be reused by a later object once the first is gone: check identity.
-            if hit is not None and hit[0]() is snapshot:
-                self._entries.move_to_end(full)
-                return hit[1]
-        value = build()  # outside the lock: two sessions may both build, never wait on each other
-        with self._lock:
-            self._entries[full] = (weakref.ref(snapshot), value)
-            self._entries.move_to_end(full)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_DASHBOARDS = _Memo(2)
-_INDICATOR_VIEWS = _Memo(6)
-_TRENDS = _Memo(8)
+_DASHBOARDS = SnapshotMemo(2)
+_INDICATOR_VIEWS = SnapshotMemo(6)
+_TRENDS = SnapshotMemo(8)
 
 
 def dashboard(snapshot: Snapshot, year: int, today: date) -> Dashboard:
@@ -873,5 +855,4 @@ def indicator_trend(snapshot: Snapshot, code: str, last_year: int) -> Trend | No
 
 def clear_cache() -> None:
     """Forget every computed dashboard (tests; the memo never serves a replaced snapshot)."""
-    for memo in (_DASHBOARDS, _INDICATOR_VIEWS, _TRENDS):
-        memo.clear()
+    clear_all()  # and what the services keep per snapshot, which the dashboard is built on

@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import Any
 
 from services import attendance as att
@@ -91,11 +92,31 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(("09", "03", "08")) + f"{rng.randrange(10**8):08d}"
 
 
+# Second middle names, as in "Nguyễn Thị Thu Hà": what makes a name unique once a large ward
+# has used up the three-word ones (some 7,000 of them).
+_SECOND_MIDDLE = {
+    Gender.NAM: ("Minh", "Quang", "Đức", "Hữu", "Công", "Xuân", "Bảo", "Hoài", "Trọng", "Gia"),
+    Gender.NU: ("Thu", "Ngọc", "Kim", "Mỹ", "Thúy", "Bảo", "Diệu", "Hoài", "Phương", "Khánh"),
+}
+_REDRAWS = 32
+
+
 def _unique_name(rng: random.Random, gender: Gender, taken: set[str]) -> str:
-    """Draw a name nobody in `taken` has, and take it."""
+    """Draw a name nobody in `taken` has, and take it.
+
+    A few fresh draws first; then, rather than drawing on and on from a nearly used-up set (a
+    1,000× ward needs 20,000 names), a second middle name is added, and another, until the name
+    is new: each one multiplies the names left by ten, so a few draws suffice at any scale.
+    """
     name = _name(rng, gender)
-    while name in taken:
+    for _ in range(_REDRAWS):
+        if name not in taken:
+            break
         name = _name(rng, gender)
+    while name in taken:
+        family, *middle, given = name.split(" ")
+        extra = rng.choice([m for m in _SECOND_MIDDLE[gender] if m != middle[-1]])
+        name = " ".join((family, *middle, extra, given))
     taken.add(name)
     return name
 
@@ -581,7 +602,9 @@ def _meetings(rng: random.Random, units: list[Record], scale: int, today: date) 
     residential = [u for u in units if u["kind"] == UnitKind.CHI_BO
                    and u["name"] not in _OFFICE_BRANCHES]
     # Complex areas are visited first and more often (seed 003).
-    weights = [3 if u["complex_area"] else 1 for u in residential]
+    # Cumulative once: `choices` with plain weights adds them up again on every draw, which
+    # made a 1,000× ward (10,000 branches, 230,000 visits) quadratic. Same draws either way.
+    weights = list(accumulate(3 if u["complex_area"] else 1 for u in residential))
     names = [u["name"] for u in residential]
     # Each branch meets on its own day of the month.
     day = {n: rng.randint(3, 12) for n in names}
@@ -597,9 +620,9 @@ def _meetings(rng: random.Random, units: list[Record], scale: int, today: date) 
                 home = (rng.choice(_OFFICE_BRANCHES) if rng.random() < 0.7
                         else rng.choice(names))
             for y, m in _visits(rng, level, months):
-                branch = rng.choices(names, weights)[0]
+                branch = rng.choices(names, cum_weights=weights)[0]
                 while branch == home:
-                    branch = rng.choices(names, weights)[0]
+                    branch = rng.choices(names, cum_weights=weights)[0]
                 held = date(y, m, day[branch])
                 if held > today:
                     continue  # this month's meeting has not happened yet

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services.coltypes import Date, Widget
+from services.coltypes import ColumnType, Date, Widget
 from services.schema import ID, Record, Sheet
 from services.text import MAX_QUERY_LENGTH as MAX_QUERY_LENGTH  # pages cap the search box
 from services.text import fold, name_sort_key, query_words
@@ -65,8 +67,38 @@ def display_frame(sheet: Sheet, records: Sequence[Record], keys: Sequence[str],
     """Return records as a table with Vietnamese headers and values shown the Vietnamese way.
 
     Dates stay dates (the column config shows them dd/mm/yyyy and they sort correctly);
-    numbers and yes/no become Vietnamese text.
+    numbers and yes/no become Vietnamese text. The same records (the same objects: a snapshot's
+    records are never changed in place) in the same order give the table built last time: a
+    rerun of a page does not rebuild a list of thousands of rows.
     """
+    try:
+        key = (sheet.key, tuple(keys), tuple(map(id, records)),
+               tuple((h, tuple(v)) for h, v in (extra or {}).items()))
+        hash(key)
+    except TypeError:  # an unhashable extra value: build without the memo
+        return _frame(sheet, records, keys, extra)
+    with _FRAMES_LOCK:
+        hit = _FRAMES.get(key)
+        if hit is not None:
+            _FRAMES.move_to_end(key)
+    if hit is None:
+        hit = tuple(records), _frame(sheet, records, keys, extra)
+        with _FRAMES_LOCK:
+            # The records are kept with the table, so no id in the key can name another object.
+            _FRAMES[key] = hit
+            while len(_FRAMES) > _FRAMES_KEPT:
+                _FRAMES.popitem(last=False)
+    return hit[1].copy(deep=False)  # a caller may add or replace columns of its own copy
+
+
+_FRAMES: OrderedDict[tuple[Hashable, ...], tuple[tuple[Record, ...], pd.DataFrame]] = (
+    OrderedDict())
+_FRAMES_LOCK = threading.Lock()
+_FRAMES_KEPT = 8
+
+
+def _frame(sheet: Sheet, records: Sequence[Record], keys: Sequence[str],
+           extra: dict[str, Sequence[Any]] | None = None) -> pd.DataFrame:
     data: dict[str, list[Any]] = {}
     for key in keys:
         column = sheet.column(key)
@@ -75,12 +107,18 @@ def display_frame(sheet: Sheet, records: Sequence[Record], keys: Sequence[str],
             data[column.header] = pd.to_datetime(pd.Series([r.get(key) for r in records],
                                                            dtype=object))
         elif column.type.widget in (Widget.NUMBER, Widget.CHECKBOX, Widget.INTEGER):
-            data[column.header] = [column.type.display(r.get(key)) for r in records]
+            data[column.header] = [_displayed(column.type, r.get(key)) for r in records]
         else:
             data[column.header] = [r.get(key) or "" for r in records]
     for header, values in (extra or {}).items():
         data[header] = list(values)
     return pd.DataFrame(data)
+
+
+@lru_cache(maxsize=_FOLDED_CACHE, typed=True)
+def _displayed(kind: ColumnType, value: Any) -> str:
+    # Babel formats a number in some 70 µs; a list of thousands of rows repeats a few values.
+    return kind.display(value)
 
 
 def column_config(sheet: Sheet, keys: Sequence[str]) -> dict[str, Any]:

@@ -6,7 +6,9 @@ there too (`SHEET_ACCESS`), beside the other permission checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from services.auth import allows
 from services.choices import Role
@@ -51,6 +53,14 @@ SCREENS: tuple[Screen, ...] = (
     Screen("pages/audit.py", "Nhật ký thay đổi", ":material/history:", "Quản trị", Role.ADMIN),
 )
 
+# The upper level's app (`DANVAN_UPPER`): the roll-up of its wards only, read-only.
+UPPER_SCREENS: tuple[Screen, ...] = (
+    Screen("pages/rollup.py", "Tổng hợp xã, phường", ":material/account_tree:", "Cấp trên",
+           Role.VIEWER, default=True),
+    Screen("pages/rollup_ward.py", "Từng xã, phường", ":material/travel_explore:", "Cấp trên",
+           Role.VIEWER),
+)
+
 
 def screens_for(role: Role | None) -> dict[str, list[Screen]]:
     """Return the screens a role may open, grouped by section, in declaration order."""
@@ -59,3 +69,43 @@ def screens_for(role: Role | None) -> dict[str, list[Screen]]:
         if allows(role, screen.role):
             out.setdefault(screen.section, []).append(screen)
     return out
+
+
+# Which screen adds the records of each sheet other sheets point at: an empty dropdown of a
+# form links there ("Chưa có chi bộ nào … Hãy thêm chi bộ ở trang Đơn vị").
+ADDED_ON: dict[str, str] = {
+    "units": "pages/units.py",
+    "campaigns": "pages/campaigns.py",
+    "members": "pages/members.py",
+    "attendees": "pages/meetings.py",
+    "indicators": "pages/indicators.py",
+}
+
+
+def screen_adding(sheet_key: str, role: Role | None) -> Screen | None:
+    """Return the screen where a sheet's records are added, if this role may open it."""
+    path = ADDED_ON.get(sheet_key)
+    screen = next((s for s in SCREENS if s.path == path), None)
+    return screen if screen is not None and allows(role, screen.role) else None
+
+
+def requested_path(url: str | None) -> str:
+    """Return the page part of the address the browser opened ("" for the app itself).
+
+    Streamlit matches a page by the address's last segment (`st.Page.url_path`), as here.
+    """
+    if not url:
+        return ""
+    path = urlsplit(url).path.rstrip("/")
+    return unquote(path.rsplit("/", 1)[-1]) if path else ""
+
+
+def unknown_path(url: str | None, known: Iterable[str]) -> str | None:
+    """Return the address's page part if no page answers it, else None.
+
+    Streamlit runs the default page for such an address under an English "Page not found"
+    box; the entry point gives the address a hidden page of its own that says it in Vietnamese.
+    """
+    path = requested_path(url)
+    # A "/" (typed as %2F) cannot be a page's address: Streamlit refuses it.
+    return path if path and "/" not in path and path not in set(known) else None

@@ -64,6 +64,7 @@ from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -72,6 +73,7 @@ from services import records as saving
 from services.auth import Actor, PermissionDenied, require_sheet_write
 from services.choices import Comparison, DerivedRule, MemberStatus, TargetKind, UnitKind
 from services.coltypes import format_date_vn, format_number, is_blank
+from services.memo import per_snapshot
 from services.schema import ID, SHEETS, Record
 from services.store.base import (
     ConflictError,
@@ -110,24 +112,13 @@ class Status(StrEnum):
             return None
         return self in (Status.DAT, Status.VUOT, Status.DUNG_TIEN_DO)
 
-    @property
-    def icon(self) -> str:
-        """Return the icon shown beside the status."""
-        return _ICONS[self]
-
     def label(self) -> str:
-        """Return the icon and the status, e.g. "✅ Đạt"."""
-        return f"{self.icon} {self}"
+        """Return the status as people read it: the words alone, never an emoji.
 
-
-_ICONS = {
-    Status.DAT: "✅",
-    Status.VUOT: "✅",
-    Status.DUNG_TIEN_DO: "✅",
-    Status.CHUA_DAT: "❌",
-    Status.CHAM_TIEN_DO: "⚠️",
-    Status.CHUA_CO_SO_LIEU: "❔",
-}
+        The words carry the meaning (an emoji shows as an empty box where no emoji font is
+        installed); colour is added where it is drawn (`services.charts.STATUS_COLORS`).
+        """
+        return str(self)
 
 
 # --- reading the values --------------------------------------------------------------------
@@ -161,11 +152,25 @@ def _same(a: object, b: object) -> bool:
 
 def value_records(snapshot: Snapshot, code: str) -> list[Record]:
     """Return the active value records of one indicator, in sheet order."""
-    return [r for r in snapshot[VALUES].active() if _same(r.get("indicator"), code)]
+    return list(_values_by_indicator(snapshot).get(fold(str(code or "")), ()))
 
 
+@per_snapshot(2)
+def _values_by_indicator(snapshot: Snapshot) -> dict[str, tuple[Record, ...]]:
+    # Each indicator and year asks for its values: one pass over the sheet per snapshot, not one
+    # per question (a 100× ward has tens of thousands of values).
+    out: dict[str, list[Record]] = {}
+    for record in snapshot[VALUES].active():
+        out.setdefault(fold(str(record.get("indicator") or "")), []).append(record)
+    return {code: tuple(records) for code, records in out.items()}
+
+
+@per_snapshot(256)
 def series(snapshot: Snapshot, code: str) -> Series:
-    """Return an indicator's values per year (ward level: no unit) and per unit per year."""
+    """Return an indicator's values per year (ward level: no unit) and per unit per year.
+
+    Kept per snapshot and shared by every caller: read it, never change it.
+    """
     ward: dict[int, float] = {}
     per_unit: dict[int, dict[str, float]] = {}
     for record in value_records(snapshot, code):  # sheet order: a later row wins
@@ -195,17 +200,23 @@ def previous_value(snapshot: Snapshot, code: str, year: int, unit: str | None = 
 
 def duplicates(snapshot: Snapshot) -> list[tuple[str, int, str | None, int]]:
     """Return (indicator, year, unit, rows) for each value entered on more than one row."""
+    return list(_duplicates(snapshot))
+
+
+@per_snapshot(2)
+def _duplicates(snapshot: Snapshot) -> tuple[tuple[str, int, str | None, int], ...]:
     groups: dict[tuple[str, Any, str], list[Record]] = {}
     for r in snapshot[VALUES].active():
         key = (fold(str(r.get("indicator") or "")), r.get("year"), fold(str(r.get("unit") or "")))
         groups.setdefault(key, []).append(r)
-    return [(rows[0]["indicator"], rows[0]["year"], rows[0].get("unit"), len(rows))
-            for rows in groups.values() if len(rows) > 1]
+    return tuple((rows[0]["indicator"], rows[0]["year"], rows[0].get("unit"), len(rows))
+                 for rows in groups.values() if len(rows) > 1)
 
 
 # --- the indicators ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a list of values sorts by it once per row and rerun
 def plan_order(code: str) -> tuple[tuple[int, Any], ...]:
     """Sort codes as the plan numbers them: "1", "2.1.1" … "2.1.10", "2.2.1.3a", "2.2.2.4"."""
     parts = re.findall(r"\d+|[^\d.]+", str(code))
@@ -760,15 +771,20 @@ def _evaluate_derived(indicator: Mapping[str, Any], snapshot: Snapshot, year: in
 
 
 def evaluate_all(snapshot: Snapshot, year: int) -> list[Evaluation]:
-    """Judge every active indicator in the year, in plan order."""
-    return [evaluate(indicator, snapshot, year) for indicator in indicators(snapshot)]
+    """Judge every active indicator in the year, in plan order (once per snapshot and year)."""
+    return list(_evaluate_all(snapshot, year))
+
+
+@per_snapshot(8)
+def _evaluate_all(snapshot: Snapshot, year: int) -> tuple[Evaluation, ...]:
+    return tuple(evaluate(indicator, snapshot, year) for indicator in indicators(snapshot))
 
 
 def evaluate_years(snapshot: Snapshot, years: Iterable[int]) -> list[Evaluation]:
     """Judge every indicator in each year: indicator by indicator, years in order."""
     years = sorted(years)
-    return [evaluate(indicator, snapshot, y) for indicator in indicators(snapshot)
-            for y in years]
+    by_year = {y: _evaluate_all(snapshot, y) for y in years}
+    return [by_year[y][i] for i in range(len(indicators(snapshot))) for y in years]
 
 
 def counts(evaluations: Iterable[Evaluation]) -> dict[bool | None, int]:
@@ -786,6 +802,9 @@ def by_group(evaluations: Iterable[Evaluation]) -> list[tuple[str, list[Evaluati
 
 
 PROGRESS_COLUMNS = ("Mã", "Chỉ tiêu", "Mục tiêu", "Giá trị", "Đánh giá", "Giải thích")
+# The same columns as a screen shows them: code, status and value first, so a phone shows them
+# without scrolling sideways (files keep `PROGRESS_COLUMNS`).
+PROGRESS_ON_SCREEN = ("Mã", "Đánh giá", "Giá trị", "Mục tiêu", "Chỉ tiêu", "Giải thích")
 
 
 def progress_frame(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
@@ -811,13 +830,14 @@ def trend_frame(evaluations: Iterable[Evaluation]) -> pd.DataFrame:
 
 
 def trend_table(evaluations: Iterable[Evaluation]) -> pd.DataFrame:
-    """Return indicator × year, each cell the value with its status icon ("—" without data)."""
+    """Return indicator × year, each cell the value and its status ("53,8% (chưa đạt)")."""
     rows: dict[str, dict[str, str]] = {}
     years: set[int] = set()
     for e in evaluations:
         row = rows.setdefault(e.code, {"Mã": e.code, "Chỉ tiêu": e.short_text,
                                        "Mục tiêu": e.target_text})
-        row[str(e.year)] = f"{e.status.icon} {e.value_text}" if e.value_text else "—"
+        row[str(e.year)] = (f"{e.value_text} ({e.status.label().lower()})" if e.value_text
+                            else "—")
         years.add(e.year)
     columns = ["Mã", "Chỉ tiêu", "Mục tiêu", *(str(y) for y in sorted(years))]
     return pd.DataFrame(list(rows.values()), columns=columns)

@@ -674,3 +674,144 @@ def build(kind: ReportKind | str, snapshot: Snapshot, config: Settings, *, year:
     if kind == ReportKind.DAN_VAN_KHEO:
         return build_dan_van_kheo(snapshot, config, year, day, narrative, campaign)
     return build_nong_cot(snapshot, config, year, day, narrative)
+
+
+# --- tong-hop: the upper level's roll-up of its wards (DANVAN_UPPER) -----------------------
+# Every figure comes from `services.rollup`'s tables, which hold each ward's own dashboard
+# figures; this block only lays them out as a document of the upper level.
+
+ROLLUP_SLUG = "tong-hop"
+# The Party committee of each upper level, as recipients name it ("Ban Thường vụ Tỉnh ủy").
+_COMMITTEE_OF = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
+                 "thị xã": "Thị ủy", "quận": "Quận ủy"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollupReport(Report):
+    """The upper level's roll-up: the layout of a `Report`, none of a ward's four kinds."""
+
+    kind: str = ROLLUP_SLUG  # type: ignore[assignment]
+
+    @property
+    def file_stem(self) -> str:
+        """Return a file-name stem, e.g. "bao-cao-tong-hop-nam-2026"."""
+        return f"bao-cao-{ROLLUP_SLUG}-{self.period}"
+
+
+def _percent(value: Any) -> str:
+    if value is None or value != value:  # None or NaN: nothing to judge
+        return "—"
+    return f"{format_number(float(value), 1)}%"
+
+
+def _whole(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def _of_text(part: Any, whole: Any) -> str:
+    part, whole = _whole(part), _whole(whole)
+    return f"{_n(part or 0)}/{_n(whole)}" if whole else "—"
+
+
+def build_tong_hop(view: Any, upper: Any, day: date,
+                   narrative: Narrative | Mapping[str, Any] | None = None) -> RollupReport:
+    """The roll-up of the wards as a report of the upper level (`services.rollup.RollupView`)."""
+    if not isinstance(narrative, Narrative):
+        narrative = Narrative(**{k: str(v or "") for k, v in (narrative or {}).items()
+                                 if k in NARRATIVE_LABELS})
+    year, plan_year = view.year, view.plan_year
+    figures, plan = view.figures, view.plan48
+    key = Table(
+        f"Bảng 1. Số liệu chính của các xã, phường năm {year}",
+        ("TT", "Xã, phường", "Mức chưa đạt", "Chỉ tiêu đạt", "Đơn vị chưa đăng ký",
+         "Chưa dự đủ kỳ", "TDP chưa có danh sách"),
+        _numbered((f"{r['Cấp']} {r['Xã, phường']}", _percent(r["Mức chưa đạt (%)"]),
+                   _of_text(r["Chỉ tiêu đạt"], r["Chỉ tiêu có số liệu"]),
+                   _of_text(r["Đơn vị chưa đăng ký"], r["Đơn vị phải đăng ký"]),
+                   _of_text(r["Chưa dự đủ kỳ"], r["Người phải dự"]),
+                   _of_text(r["TDP chưa có danh sách"], r["Số TDP"]))
+                  for r in figures.to_dict("records")),
+        (0.5, 2.4, 1.1, 1.1, 1.3, 1.1, 1.3),
+        empty="Chưa đọc được dữ liệu của xã, phường nào.", stem=f"tong-hop-so-lieu-chinh-{year}")
+    codes = [c for c in plan.columns if c not in ("Xã, phường", "Cấp", "Đạt", "Chưa đạt, chậm",
+                                                   "Chưa có số liệu")]
+    per_indicator = []
+    for code in codes:
+        cells = [str(c) for c in plan[code] if isinstance(c, str)]
+        met = sum(c.endswith(("Đạt", "Vượt chỉ tiêu", "Đúng tiến độ")) for c in cells)
+        unknown = sum(c.endswith("Chưa có số liệu") for c in cells)
+        per_indicator.append((code, met, len(cells) - met - unknown, unknown))
+    per_indicator.sort(key=lambda r: (-r[2], -r[3], natural_key(r[0])))
+    indicators = Table(
+        f"Bảng 2. Chỉ tiêu Kế hoạch 48 năm {plan_year}: số xã, phường đạt",
+        ("TT", "Mã", "Số xã, phường đạt", "Chưa đạt, chậm tiến độ", "Chưa có số liệu"),
+        _numbered(per_indicator), (0.5, 1.0, 1.6, 1.8, 1.6),
+        empty="Chưa có chỉ tiêu nào.", stem=f"tong-hop-chi-tieu-theo-ma-{plan_year}")
+    registrations = Table(
+        f"Bảng 3. Đăng ký mô hình “Dân vận khéo” năm {year}",
+        ("TT", "Xã, phường", "Mô hình đăng ký", "Đơn vị đã đăng ký", "Tỷ lệ",
+         "Quá hạn báo cáo kết quả"),
+        _numbered((r["Xã, phường"], _whole(r["Mô hình đăng ký"]),
+                   _of_text(r["Đã đăng ký"], r["Đơn vị phải đăng ký"]),
+                   _percent(r["Tỷ lệ đã đăng ký (%)"]), _whole(r["Quá hạn báo cáo kết quả"]))
+                  for r in view.registrations.to_dict("records")),
+        (0.5, 2.4, 1.3, 1.5, 1.0, 1.5),
+        empty="Chưa có số liệu.", stem=f"tong-hop-dang-ky-mo-hinh-{year}")
+    attendance = Table(
+        f"Bảng 4. Cấp ủy viên, đảng viên dự sinh hoạt chi bộ khu dân cư năm {year}",
+        ("TT", "Xã, phường", "Dự đủ các kỳ", "Tỷ lệ", "Báo cáo trễ", "Báo cáo chưa gửi"),
+        _numbered((r["Xã, phường"], _of_text(r["Dự đủ các kỳ"], r["Người phải dự"]),
+                   _percent(r["Tỷ lệ dự đủ (%)"]), _whole(r["Báo cáo trễ"]),
+                   _whole(r["Báo cáo chưa gửi"]))
+                  for r in view.attendance.to_dict("records")),
+        (0.5, 2.4, 1.4, 1.0, 1.2, 1.4),
+        empty="Chưa có số liệu.", stem=f"tong-hop-du-sinh-hoat-{year}")
+    core = Table(
+        "Bảng 5. Lực lượng nòng cốt ở cơ sở",
+        ("TT", "Xã, phường", "Tổ dân phố có danh sách", "Tỷ lệ", "Tổ còn người chờ phê duyệt"),
+        _numbered((r["Xã, phường"], _of_text(r["Có danh sách"], r["Số TDP"]),
+                   _percent(r["Tỷ lệ có danh sách (%)"]), _whole(r["TDP còn người chờ phê duyệt"]))
+                  for r in view.roster.to_dict("records")),
+        (0.5, 2.4, 1.8, 1.0, 1.8),
+        empty="Chưa có số liệu.", stem="tong-hop-luc-luong-nong-cot")
+    missing = view.unavailable
+    unread = Table(
+        "Bảng 6. Xã, phường chưa đọc được dữ liệu",
+        ("TT", "Xã, phường", "Tình trạng", "Lý do", "Đọc được lần cuối"),
+        _numbered((r["Xã, phường"], r["Tình trạng dữ liệu"], r["Lý do"],
+                   format_date_vn(r["Đọc được lần cuối"].date())
+                   if r["Đọc được lần cuối"] is not None
+                   and r["Đọc được lần cuối"] == r["Đọc được lần cuối"] else "")
+                  for r in missing.to_dict("records")),
+        (0.5, 1.8, 1.2, 3.6, 1.3),
+        empty="Đã đọc được dữ liệu của mọi xã, phường.", stem="tong-hop-chua-doc-duoc")
+    total = len(view.rows)
+    summary = (f"Số liệu của {_n(view.shown)}/{_n(total)} xã, phường, đọc từ dữ liệu của từng xã, "
+               "phường bằng cùng cách tính với bảng điều khiển của xã, phường; xã, phường chậm "
+               "nhất ở trên cùng mỗi bảng.")
+    results: tuple[Block, ...] = (
+        Paragraph("1. Đánh giá chung", heading=True), *_written(narrative.assessment),
+        Paragraph("2. Số liệu chính", heading=True), Paragraph(summary), key,
+        Paragraph(f"3. Thực hiện {PLAN_48} năm {plan_year}", heading=True), indicators,
+        Paragraph("4. Phong trào thi đua “Dân vận khéo”", heading=True), registrations,
+        Paragraph("5. Dự sinh hoạt chi bộ khu dân cư", heading=True), attendance,
+        Paragraph("6. Lực lượng nòng cốt ở cơ sở", heading=True), core,
+        *((unread,) if len(missing) else ()))
+    committee = _COMMITTEE_OF.get(str(upper.level), "Tỉnh ủy")
+    is_board = str(upper.name).lower().startswith("ban ")
+    name = str(upper.name)
+    intro = (f"{name} tổng hợp kết quả công tác dân vận năm {year} của các xã, phường trực "
+             "thuộc như sau:")
+    return RollupReport(
+        letterhead=Letterhead(upper.superior_line.upper(), name.upper(),
+                              "Số     -BC/" + ("BDV" if is_board else "ĐU"),
+                              upper.place or name, day),
+        subject=f"Tổng hợp kết quả công tác dân vận của các xã, phường năm {year}",
+        intro=intro,
+        sections=(Section("I", "KẾT QUẢ THỰC HIỆN", results), *_closing(narrative)),
+        recipients=(f"Ban Thường vụ {committee} (báo cáo),", f"Thường trực {committee},",
+                    "Các Đảng ủy xã, phường,", "Lưu Văn phòng."),
+        signature=Signature("T/M BAN DÂN VẬN" if is_board else "T/M BAN THƯỜNG VỤ",
+                            "TRƯỞNG BAN" if is_board else "BÍ THƯ", PLACEHOLDER),
+        period=f"nam-{year}",
+    )

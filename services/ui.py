@@ -335,6 +335,12 @@ def _table_parts(table: TableData) -> tuple[list[str], list[list[Any]]]:
     return [str(h) for h in header], [list(r) for r in rows]
 
 
+def _table_file(writer: Callable[[list[str], list[list[Any]]], bytes], table: TableData,
+                ) -> bytes:
+    # Rows are taken from the table only when the file is asked for, not on every rerun.
+    return writer(*_table_parts(table))
+
+
 def download_table(table: TableData, file_stem: str, label: str, *, key: str | None = None
                    ) -> None:
     """Offer a table as CSV and as Excel: the rows given, built when a button is clicked.
@@ -343,16 +349,15 @@ def download_table(table: TableData, file_stem: str, label: str, *, key: str | N
     formatted for display. Both files go through `services.export` (Vietnamese headers,
     formula-looking text kept inert).
     """
-    header, rows = _table_parts(table)
     key = key or f"download-{file_stem}"
     csv_col, xlsx_col = st.columns(2)
     with csv_col:
-        st.download_button(f"{label} (CSV)", data=partial(write_csv, header, rows),
+        st.download_button(f"{label} (CSV)", data=partial(_table_file, write_csv, table),
                            file_name=dated_filename(file_stem, "csv"), mime=CSV_MIME,
                            key=f"{key}-csv", on_click="ignore", icon=":material/download:",
                            width="stretch")
     with xlsx_col:
-        st.download_button(f"{label} (Excel)", data=partial(write_xlsx, header, rows),
+        st.download_button(f"{label} (Excel)", data=partial(_table_file, write_xlsx, table),
                            file_name=dated_filename(file_stem, "xlsx"), mime=XLSX_MIME,
                            key=f"{key}-xlsx", on_click="ignore", icon=":material/download:",
                            width="stretch")

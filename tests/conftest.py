@@ -20,7 +20,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in ("DANVAN_BACKEND", "DANVAN_DB_URL", "DANVAN_SPREADSHEET", "DANVAN_SHEETS_API_URL",
                 "DANVAN_CREDENTIALS_FILE", "GOOGLE_APPLICATION_CREDENTIALS", "DANVAN_YEAR",
                 "DANVAN_WARD_NAME", "DANVAN_WARD_LEVEL", "DANVAN_DEMO_DATA", "DANVAN_ADMIN_EMAILS",
-                "STREAMLIT_SECRETS_FILES"):
+                "DANVAN_UPPER", "STREAMLIT_SECRETS_FILES"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("DANVAN_SECRETS", str(tmp_path / "no-secrets.toml"))
 

@@ -35,9 +35,9 @@ def running_app(env: Mapping[str, str], timeout: float = 60) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     log = (Path(env.get("DANVAN_LOG_DIR", "/tmp")) / f"streamlit-{port}.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [sys.executable, "-m", "services.server", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
     )
     try:

@@ -82,7 +82,7 @@ def _settle(page: Any) -> None:
 def test_dashboard_makes_no_outside_request_and_shows_names_as_typed(
         poisoned_app: str, page: Any, requests: list[str]) -> None:
     page.goto(poisoned_app)
-    page.get_by_role("heading", name="Lực lượng nòng cốt").wait_for()
+    page.get_by_role("tab", name="Nòng cốt").wait_for()  # the dashboard's last tab
     page.get_by_test_id("stMetric").first.wait_for()
     title = page.get_by_role("heading", level=1).first
     assert title.inner_text().replace(WORD_JOINER, "") == COMMITTEE
@@ -90,8 +90,15 @@ def test_dashboard_makes_no_outside_request_and_shows_names_as_typed(
     assert not _outside(requests, poisoned_app)
     _nothing_read_as_markdown(page)
     assert page.get_by_test_id("stException").count() == 0
-    # Campaign names in the caption, units, branches and groups in the warnings.
-    assert _shown(page).count(PAYLOAD) >= 5
+    # Campaign names in the caption, units, branches and groups in the warnings, each in its
+    # tab of the dashboard (a hidden tab's text is not shown).
+    shown = _shown(page)  # the first screen and the first tab
+    for tab in ("Chỉ tiêu", "Mô hình", "Sinh hoạt chi bộ", "Nòng cốt"):
+        page.get_by_role("tab", name=tab).click()
+        panel = page.locator("[role=tabpanel]:not([hidden])")
+        panel.wait_for()
+        shown += panel.inner_text().replace(WORD_JOINER, "")
+    assert shown.count(PAYLOAD) >= 5
 
 
 def test_registrations_page_makes_no_outside_request_and_shows_names_as_typed(

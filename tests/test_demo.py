@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import unicodedata
 from collections import Counter
@@ -22,7 +23,7 @@ from services.choices import (
     UnitKind,
 )
 from services.coltypes import Ref
-from services.demo import campaign_name, generate, summary
+from services.demo import _FAMILY, _GIVEN, _MIDDLE, _unique_name, campaign_name, generate, summary
 from services.reference import ATTENDANCE_RULES
 from services.schema import ARCHIVED, ID, SHEETS, Column
 
@@ -86,6 +87,18 @@ def test_scale_hundred_generates_in_a_few_seconds(monkeypatch: pytest.MonkeyPatc
     counts = summary(generate(scale=100))
     assert time.perf_counter() - start < 10
     assert counts["members"] >= 14_000
+
+
+def test_names_stay_unique_after_the_three_word_names_run_out() -> None:
+    # A 1,000× ward needs 20,000 attendees' names; there are some 7,000 of three words.
+    rng = random.Random(1)
+    taken = {f"{family} {middle} {given}" for family in _FAMILY for gender in Gender
+             for middle in _MIDDLE[gender] for given in _GIVEN[gender]}
+    before = len(taken)
+    names = [_unique_name(rng, Gender.NU, taken) for _ in range(2_000)]
+    assert len(set(names)) == len(names) == len(taken) - before
+    assert all(len(name.split(" ")) >= 4 for name in names)
+    assert not any("Thị Thị" in name for name in names)
 
 
 def test_scale_below_one_is_refused() -> None:

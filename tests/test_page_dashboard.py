@@ -18,8 +18,9 @@ from services.store.sql import SqlStore
 from tests.conftest import click, new_app_test
 
 COMMITTEE = "Đảng ủy phường Phố Hòa"
-FIGURES = {"Đơn vị chưa đăng ký", "Mô hình quá hạn", "Chưa dự đủ kỳ", "Báo cáo trễ/chưa gửi",
+FIGURES = {"Việc quá hạn", "Đơn vị chưa đăng ký", "Mô hình quá hạn", "Chưa dự đủ kỳ",
            "TDP chưa có danh sách"}
+TABS = ["Việc cần làm", "Chỉ tiêu", "Mô hình", "Sinh hoạt chi bộ", "Nòng cốt"]
 
 
 def _charts(at: AppTest) -> list[Any]:
@@ -46,18 +47,41 @@ def test_demo_ward_lands_on_the_dashboard_with_figures_charts_and_the_due_list(
         demo: AppTest) -> None:
     year = load_settings().year
     assert demo.title[0].value == COMMITTEE
-    assert demo.caption[0].value.startswith(f"Khối Dân vận · Năm {year} · dữ liệu đọc lúc ")
+    assert demo.caption[0].value.startswith(f"Năm {year} · đọc lúc ")
     labels = {m.label for m in demo.metric}
     assert labels >= FIGURES
-    assert labels >= {f"Chỉ tiêu đạt {year - 1}", f"Mô hình năm {year}"}
+    assert labels >= {f"Chỉ tiêu đạt {year - 1}", "Nhiệm vụ quá hạn", "Phản ánh chưa xử lý"}
     assert len(_charts(demo)) >= 8
     due = next(d.value for d in demo.dataframe if "Tình trạng" in d.value.columns
                and "Việc" in d.value.columns)
     assert list(due.columns) == ["Loại", "Việc", "Đơn vị/Người", "Hạn", "Tình trạng"]
     assert due["Tình trạng"].str.match(r"^(Quá hạn|Còn) [\d.]+ ngày$|^Hôm nay").all()
-    subheaders = [s.value for s in demo.subheader]
-    assert subheaders == ["Quá hạn / sắp đến hạn", "Chỉ tiêu Kế hoạch 48",
-                          "Mô hình “Dân vận khéo”", "Dự sinh hoạt chi bộ", "Lực lượng nòng cốt"]
+    # The first screen: one heading, the urgent work; every detail is in a tab below.
+    assert [s.value for s in demo.subheader] == ["Quá hạn / sắp đến hạn"]
+    assert [t.label for t in demo.tabs] == TABS
+
+
+def test_first_screen_lists_the_most_overdue_work_each_with_a_link_to_its_page(
+        demo: AppTest) -> None:
+    due = next(d.value for d in demo.dataframe if "Tình trạng" in d.value.columns
+               and "Việc" in d.value.columns)
+    overdue = int(due["Tình trạng"].str.startswith("Quá hạn").sum())
+    metrics = {m.label: m.value for m in demo.metric}
+    assert metrics["Việc quá hạn"] == str(overdue) and overdue > 3
+    # Each card says how late, by when and what kind, then the work, then a link to its page.
+    urgent = [m.value for m in demo.markdown if m.value.startswith("**Quá hạn ")]
+    assert len(urgent) == 3
+    days = [int(u.split()[2].replace(".", "")) for u in urgent]
+    assert days == sorted(days, reverse=True)  # the longest overdue first
+    assert days[0] == max(int(t.split()[2].replace(".", "")) for t in due["Tình trạng"]
+                          if t.startswith("Quá hạn"))
+    first_kind = urgent[0].rsplit(" · ", 1)[1]
+    pages = {"Nhiệm vụ": "Nhiệm vụ", "Báo cáo dự sinh hoạt": "Dự sinh hoạt chi bộ",
+             "Dự sinh hoạt theo phân công": "Dự sinh hoạt chi bộ",
+             "Chỉ tiêu Kế hoạch 48": "Chỉ tiêu Kế hoạch 48"}
+    links = [label for label in _links(demo) if label.startswith("Xử lý ở trang ")]
+    assert len(links) == 3
+    assert links[0] == f"Xử lý ở trang {pages[first_kind]}"
 
 
 def test_indicator_table_shows_the_year_end_figures_with_vietnamese_numbers(
@@ -66,8 +90,8 @@ def test_indicator_table_shows_the_year_end_figures_with_vietnamese_numbers(
     rows = {r["Mã"]: r for d in demo.dataframe if "Mã" in d.value.columns
             for r in d.value.to_dict("records")}
     assert len(rows) == 19
-    assert rows["2.1.5"]["Giá trị"] == "53,8%" and rows["2.1.5"]["Đánh giá"] == "❌ Chưa đạt"
-    assert rows["2.1.4"]["Đánh giá"] == "⚠️ Chậm tiến độ"
+    assert rows["2.1.5"]["Giá trị"] == "53,8%" and rows["2.1.5"]["Đánh giá"] == "Chưa đạt"
+    assert rows["2.1.4"]["Đánh giá"] == "Chậm tiến độ"
 
 
 def test_choosing_another_year_and_indicator_redraws_without_error(demo: AppTest) -> None:
@@ -76,14 +100,14 @@ def test_choosing_another_year_and_indicator_redraws_without_error(demo: AppTest
     assert not demo.exception, demo.exception
     demo.selectbox(key="dashboard-trend-indicator").select("2.2.2.4").run()
     assert not demo.exception, demo.exception
-    assert "Dải xanh: khoảng chỉ tiêu." in _texts(demo)
+    assert "Dải xanh lục: khoảng chỉ tiêu." in _texts(demo)
     demo.selectbox(key="dashboard-indicator-year").select(2022).run()
     assert not demo.exception, demo.exception
     assert "Chưa có số liệu chỉ tiêu năm 2022" in _texts(demo)
 
 
 def test_refresh_button_rereads_the_data(demo: AppTest) -> None:
-    click(demo, "Làm mới dữ liệu")
+    click(demo, "Làm mới")
     assert demo.title[0].value == COMMITTEE
 
 

@@ -57,8 +57,8 @@ def test_progress_tab_shows_the_last_completed_year_with_statuses(app: AppTest,
     assert app.selectbox(key="indicator-progress-year").value == year - 1
     rows = {r["Mã"]: r for frame in app.dataframe if "Đánh giá" in frame.value.columns
             for r in frame.value.to_dict("records")}
-    assert rows["2.1.5"]["Giá trị"] == "53,8%" and rows["2.1.5"]["Đánh giá"] == "❌ Chưa đạt"
-    assert rows["2.1.4"]["Đánh giá"] == "⚠️ Chậm tiến độ"
+    assert rows["2.1.5"]["Giá trị"] == "53,8%" and rows["2.1.5"]["Đánh giá"] == "Chưa đạt"
+    assert rows["2.1.4"]["Đánh giá"] == "Chậm tiến độ"
     assert "giảm 0,4 điểm %" in rows["2.1.4"]["Giải thích"]
 
 
@@ -320,5 +320,5 @@ def test_green_area_above_the_range_shows_as_exceeded(app: AppTest, app_env: Pat
     assert not app.error, _errors(app)
     rows = {r["Mã"]: r for frame in app.dataframe if "Đánh giá" in frame.value.columns
             for r in frame.value.to_dict("records")}
-    assert rows["2.2.2.4"]["Đánh giá"] == "✅ Vượt chỉ tiêu"
+    assert rows["2.2.2.4"]["Đánh giá"] == "Vượt chỉ tiêu"
     assert "vượt chỉ tiêu từ 3 đến 4 m²/người" in rows["2.2.2.4"]["Giải thích"]

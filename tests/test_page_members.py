@@ -116,7 +116,7 @@ def test_approving_a_groups_list_updates_every_proposed_member(app: AppTest,
     tdp = app.selectbox(key="members-approve-tdp").value
     waiting = {m[ID] for m in roster.proposed_members(_store(app_env).snapshot(), tdp)}
     assert waiting
-    app.text_input(key="members-approve-ref").input("215-QĐ/ĐU")
+    app.text_input(key="members-approve::0::approval_ref").input("215-QĐ/ĐU")
     click(app, "Phê duyệt")
     assert any(f"Đã phê duyệt {len(waiting)} thành viên của {tdp}" in s.value
                for s in app.success)

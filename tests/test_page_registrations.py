@@ -157,7 +157,7 @@ def test_reporting_results_moves_the_model_and_records_date_and_text(
         S.DA_BAO_CAO).run()
     form = f"registrations-move-{record['id']}-2::0::"
     reported = max(record["registered_on"], today() - timedelta(days=1))
-    app.date_input(key=form + "reported_on").set_value(reported)
+    app.text_input(key=form + "reported_on").input(f"{reported:%d/%m/%Y}")
     app.text_area(key=form + "result").input("Vận động 45 hộ tham gia, 100% hộ phân loại rác.")
     click(app, "Báo cáo kết quả")
     assert "Đã chuyển mô hình" in " ".join(rendered(s.value) for s in app.success)

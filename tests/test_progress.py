@@ -167,15 +167,15 @@ def test_the_last_of_duplicate_rows_wins_and_duplicates_are_reported() -> None:
 
 def test_status_folds_into_met_not_met_and_unknown() -> None:
     assert [s.met for s in Status] == [True, True, False, True, False, None]
-    assert Status.CHAM_TIEN_DO.label() == "⚠️ Chậm tiến độ"
-    assert Status.VUOT.label() == "✅ Vượt chỉ tiêu"
+    assert Status.CHAM_TIEN_DO.label() == "Chậm tiến độ"
+    assert Status.VUOT.label() == "Vượt chỉ tiêu"
 
 
 def test_range_exceeded_counts_as_met_and_shows_in_words() -> None:
     result = _evaluate(TREES, [(YEAR, "4,5")])
     assert result.met is True and progress.counts([result]) == {True: 1, False: 0, None: 0}
     assert result.value_text == "4,5 m²/người"
-    assert progress.progress_frame([result])["Đánh giá"].tolist() == ["✅ Vượt chỉ tiêu"]
+    assert progress.progress_frame([result])["Đánh giá"].tolist() == ["Vượt chỉ tiêu"]
 
 
 # --- coverage over residential groups ------------------------------------------------------
@@ -349,7 +349,7 @@ def test_trend_has_one_row_per_indicator_and_year(demo: Snapshot) -> None:
     table = progress.trend_table(evaluations)
     assert list(table.columns) == ["Mã", "Chỉ tiêu", "Mục tiêu", "2022", "2023", "2024", "2025"]
     row = table.set_index("Mã").loc["2.1.5"]
-    assert row["2022"] == "—" and row["2025"] == "❌ 53,8%"
+    assert row["2022"] == "—" and row["2025"] == "53,8% (chưa đạt)"
 
 
 def test_plan_order_sorts_codes_as_the_plan_numbers_them() -> None:

@@ -57,3 +57,31 @@ def test_a_pasted_page_is_searched_by_its_first_characters_only(
     assert all(text.matches(pasted, f"Nguyễn Văn Nho {i}") for i in range(100))
     # Cut to MAX_QUERY_LENGTH characters and folded once for the hundred records.
     assert [len(f) for f in folded if f.startswith("nguyen")] == [text.MAX_QUERY_LENGTH]
+
+
+def test_folds_and_sort_keys_are_the_same_from_the_cache_as_computed_afresh() -> None:
+    for value in ("Tổ dân phố 10", "Nguyễn Văn Nho", "x" * (text.CACHED_LENGTH + 1)):
+        assert text.fold(value) == text._fold.__wrapped__(value)
+        assert text.natural_key(value) == text._natural_key.__wrapped__(value)
+        assert text.name_sort_key(value) == text._name_sort_key.__wrapped__(value)
+    assert sorted(["Tổ dân phố 10", "Tổ dân phố 2"], key=text.natural_key) == [
+        "Tổ dân phố 2", "Tổ dân phố 10"]
+
+
+def test_long_text_is_folded_but_not_kept() -> None:
+    text._fold.cache_clear()
+    text.fold("Tổ dân phố 5")
+    text.fold("ghi chú " * 100)
+    assert text._fold.cache_info().currsize == 1
+
+
+def test_a_cell_of_whitespace_is_blank_before_and_after_normalising() -> None:
+    # `is_blank` skips NFC (validation asks it of every cell): it must agree with it everywhere.
+    from services.coltypes import is_blank
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        for cell in (char, f" {char}\u00a0", char + "\u0301"):
+            assert is_blank(cell) == (text.nfc(cell) == ""), hex(code)

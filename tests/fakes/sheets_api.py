@@ -243,6 +243,9 @@ class RequestRecord:
     # Size of the answer body sent (0 when the answer was lost on purpose).
     response_bytes: int = 0
     answer_lost: bool = False
+    # With a quota enforced: when it arrived (the quota's clock) and whether it was refused.
+    at: float = 0.0
+    over_quota: bool = False
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """Return the first value of query parameter ``name``."""
@@ -1111,6 +1114,9 @@ class FakeSheetsServer:
         self._book_numbers = itertools.count(1)
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._quota: dict[str, int] = {}
+        self._quota_clock: Callable[[], float] = time.monotonic
+        self._quota_used: dict[str, list[float]] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -1198,6 +1204,7 @@ class FakeSheetsServer:
             self._slowdowns.clear()
             self._lost_answers.clear()
             self.max_response_bytes = self._default_max_response_bytes
+            self._quota.clear()
 
     # ---- race windows: hooks, slow requests, lost answers ----------------------------------
 
@@ -1647,7 +1654,7 @@ class FakeSheetsServer:
         )
         with self._lock:
             self._log.append(record)
-            fault = self._take_fault(record)
+            fault = self._quota_fault(record) or self._take_fault(record)
             hooks = _take_rules(self._hooks, record)
             delay = self.latency + sum(r.seconds for r in _take_rules(self._slowdowns, record))
             lost = bool(_take_rules(self._lost_answers, record))
@@ -1680,6 +1687,67 @@ class FakeSheetsServer:
         record.answer_lost = lost
         record.response_bytes = 0 if lost else len(data)
         return _Answer(status, data, lost)
+
+    # ---- quota: Google's requests per minute ----------------------------------------------
+
+    def enforce_quota(
+        self,
+        reads_per_minute: int | None = 60,
+        writes_per_minute: int | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Answer 429 RESOURCE_EXHAUSTED, as Google does, past these requests a minute.
+
+        Every request counts toward its kind ("read" or "write") in a sliding 60-second window
+        of ``clock`` (injectable: a test simulates minutes without sleeping); refused ones do
+        not count. ``clear_faults`` turns the quota off.
+        """
+        with self._lock:
+            self._quota = {k: n for k, n in (("read", reads_per_minute),
+                                             ("write", writes_per_minute)) if n is not None}
+            self._quota_clock = clock
+            self._quota_used = {"read": [], "write": []}
+
+    def copy_spreadsheet(self, spreadsheet_id: str, title: str) -> str:
+        """Create a copy of a spreadsheet (tabs, cells, ids) and return the copy's id."""
+        with self._lock:
+            source = self._require_book(spreadsheet_id)
+            book = self._new_book(title, source.locale, source.time_zone, None)
+            book.sheets = copy.deepcopy(source.sheets)
+            return book.spreadsheet_id
+
+    def quota_refusals(self) -> int:
+        """Count the requests refused for quota since the log was last reset."""
+        with self._lock:
+            return sum(1 for record in self._log if record.over_quota)
+
+    def busiest_minute(self, kind: str = "read") -> int:
+        """Return the most accepted requests of a kind in any 60 seconds (the quota's clock)."""
+        with self._lock:
+            times = sorted(r.at for r in self._log if r.kind == kind and not r.over_quota)
+        best, first = 0, 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= 60.0:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
+
+    def _quota_fault(self, record: RequestRecord) -> _Fault | None:
+        """Count a request against its kind's quota; return a 429 fault when it is used up."""
+        if not self._quota:
+            return None
+        record.at = now = self._quota_clock()
+        limit = self._quota.get(record.kind)
+        if limit is None:
+            return None
+        used = self._quota_used.setdefault(record.kind, [])
+        used[:] = [t for t in used if now - t < 60.0]
+        if len(used) >= limit:
+            record.over_quota = True
+            return _Fault(429, None, None, None, None)
+        used.append(now)
+        return None
 
     def _run_hooks(self, hooks: list[_Rule], record: RequestRecord) -> None:
         for hook in hooks:
