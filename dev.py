@@ -39,18 +39,23 @@ def _install(requirements: str) -> None:
     stamp.write_text(digest)
 
 
+def _apt_install(package: str, what: str, missing: str) -> None:
+    """Install a Debian package the tests need, when we may (root with apt-get); else say so."""
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print(f"Cài đặt {what} …", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+    else:
+        print(missing, flush=True)
+
+
 def _ensure_chromium() -> None:
     """Install Debian's Chromium for the browser tests when it is missing and we may."""
     if CHROMIUM.exists() or os.environ.get("DANVAN_SKIP_BROWSER"):
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("Cài đặt Chromium cho kiểm thử trình duyệt …", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
-    else:
-        print("Không có Chromium (/usr/bin/chromium): các kiểm thử trình duyệt sẽ bị bỏ qua.",
-              flush=True)
+    _apt_install("chromium", "Chromium cho kiểm thử trình duyệt",
+                 "Không có Chromium (/usr/bin/chromium): các kiểm thử trình duyệt sẽ bị bỏ qua.")
 
 
 def _postgres_installed() -> bool:
@@ -67,14 +72,9 @@ def _ensure_postgres() -> None:
     """
     if _postgres_installed() or os.environ.get("DANVAN_SKIP_POSTGRES"):
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("Cài đặt PostgreSQL cho kiểm thử kho dữ liệu trên PostgreSQL …", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
-    else:
-        print("Không có PostgreSQL (initdb, pg_ctl): các kiểm thử trên PostgreSQL sẽ bị bỏ qua.",
-              flush=True)
+    _apt_install("postgresql", "PostgreSQL cho kiểm thử kho dữ liệu trên PostgreSQL",
+                 "Không có PostgreSQL (initdb, pg_ctl): các kiểm thử trên PostgreSQL sẽ bị bỏ "
+                 "qua.")
 
 
 def run(args: list[str]) -> int:
