@@ -473,18 +473,33 @@ now = today()
 show_flash()
 meetings = snapshot["meetings"].active()
 units = snapshot["units"].active()
-# Keyed and tracked so the rerun after a save comes back to the same tab.
-tabs = st.tabs(["Ghi nhận dự sinh hoạt", "Danh sách", "Theo dõi định kỳ", "Theo chi bộ",
-                "Người phải dự", "Phân công"], key="meetings-tab", on_change="rerun")
-with tabs[0]:
-    log_tab(snapshot, now)
-with tabs[1]:
-    list_tab(snapshot, meetings, now)
-with tabs[2]:
-    period_tab(snapshot, meetings, units, now)
-with tabs[3]:
-    branch_tab(snapshot, meetings, now)
-with tabs[4]:
-    register_tab(snapshot)
-with tabs[5]:
-    plan_tab(snapshot, meetings, units, now)
+# The tabs' filters and choices keep their values while another tab is open: Streamlit forgets
+# the state of a widget it did not draw, unless the state is set again before the widget is.
+for kept_key in ("meetings-search", "meetings-f-level", "meetings-f-status", "meetings-f-month",
+                 "meetings-period-year", "meetings-period-behind", "meetings-period-month",
+                 "meetings-branch-window", "meetings-plan-year"):
+    if kept_key in st.session_state:
+        st.session_state[kept_key] = st.session_state[kept_key]
+# Keyed and tracked so the rerun after a save comes back to the same tab, and so only the open
+# tab is drawn: the hidden ones hold a list and pickers of thousands of rows.
+log_pane, listing_pane, period_pane, branch_pane, register_pane, plan_pane = st.tabs(
+    ["Ghi nhận dự sinh hoạt", "Danh sách", "Theo dõi định kỳ", "Theo chi bộ", "Người phải dự",
+     "Phân công"], key="meetings-tab", on_change="rerun")
+if log_pane.open:
+    with log_pane:
+        log_tab(snapshot, now)
+if listing_pane.open:
+    with listing_pane:
+        list_tab(snapshot, meetings, now)
+if period_pane.open:
+    with period_pane:
+        period_tab(snapshot, meetings, units, now)
+if branch_pane.open:
+    with branch_pane:
+        branch_tab(snapshot, meetings, now)
+if register_pane.open:
+    with register_pane:
+        register_tab(snapshot)
+if plan_pane.open:
+    with plan_pane:
+        plan_tab(snapshot, meetings, units, now)

@@ -147,6 +147,8 @@ def test_the_calendar_opens_on_the_day_typed(app_env: Path) -> None:
 def test_an_edit_form_refuses_an_impossible_date_and_keeps_the_record(app_env: Path) -> None:
     at = open_page("pages/meetings.py")
     record = _store(app_env).snapshot()["meetings"].active()[0]
+    at.session_state["meetings-tab"] = "Danh sách"  # the edit form is on the list's tab
+    at.run()
     at.selectbox(key="meetings-pick").select(record[ID]).run()
     key = f"meetings-edit-{record[ID]}"
     at.text_input(key=f"{key}::0::report_date").input(IMPOSSIBLE)

@@ -119,10 +119,14 @@ def test_clearing_empties_the_form_and_forgets_the_draft(app_env: Path) -> None:
 def test_an_edit_form_keeps_its_draft_and_what_it_was_opened_from(app_env: Path) -> None:
     at = open_page("pages/meetings.py")
     record = _store(app_env).snapshot()["meetings"].active()[0]
+    at.session_state["meetings-tab"] = "Danh sách"  # the edit form is on the list's tab
+    at.run()
     at.selectbox(key="meetings-pick").select(record[ID]).run()
     key = f"meetings-edit-{record[ID]}::0::note"
     at.text_area(key=key).input("Ghi chú viết dở").run()
     round_trip(at, "pages/meetings.py")
+    at.session_state["meetings-tab"] = "Danh sách"  # the page comes back on its first tab
+    at.run()
     at.selectbox(key="meetings-pick").select(record[ID]).run()  # the same record again
     assert at.text_area(key=key).value == "Ghi chú viết dở"
     assert at.session_state[f"meetings-edit-{record[ID]}::base"][ID] == record[ID]

@@ -44,6 +44,13 @@ def fill(at: AppTest, attendee: str, level: AttendeeLevel, branch: str, meeting:
         at.text_input(key=ADD + "report_date").input(f"{report:%d/%m/%Y}")
 
 
+def open_tab(at: AppTest, label: str) -> None:
+    """Open one of the page's tabs, as a click on it does (only the open tab is drawn)."""
+    at.session_state["meetings-tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+
+
 def list_table(at: AppTest):
     """Return the list tab's table (the one with the computed columns)."""
     return next(d.value for d in at.dataframe if "Tình trạng báo cáo" in d.value.columns
@@ -66,12 +73,14 @@ def test_valid_attendance_is_saved_with_due_date_and_listed(app: AppTest,
     [saved] = [r for r in stored(app_env) if r["attendee"] == "Hoàng Thị Kiểm Tra"]
     assert (saved["branch"], saved["meeting_date"]) == (TDP5, meeting)
     # The list finds it without diacritics and shows its computed columns.
+    open_tab(app, "Danh sách")
     app.text_input(key="meetings-search").input("hoang thi kiem").run()
     table = list_table(app)
     assert list(table["Người dự"]) == ["Hoàng Thị Kiểm Tra"]
     assert list(table["Tình trạng báo cáo"]) == ["Trễ hạn 1 ngày"]
     assert list(table["Hạn báo cáo"]) == [date(meeting.year, 5, 15)]
     # A fresh, empty form follows a successful save.
+    open_tab(app, "Ghi nhận dự sinh hoạt")
     assert app.text_input(key="meetings-add::1::attendee").value == ""
 
 
@@ -102,6 +111,7 @@ def test_report_date_entered_later_through_the_edit_form(app: AppTest, app_env: 
                and r["level"] == AttendeeLevel.CAP_HUYEN]
     assert pending, "the demo ward has a district member's missing report"
     record = pending[0]
+    open_tab(app, "Danh sách")
     app.selectbox(key="meetings-pick").select(record[ID]).run()
     key = f"meetings-edit-{record[ID]}::0::report_date"
     app.text_input(key=key).input(f"{record['meeting_date'] + timedelta(days=3):%d/%m/%Y}")
@@ -113,6 +123,7 @@ def test_report_date_entered_later_through_the_edit_form(app: AppTest, app_env: 
 
 def test_edit_of_a_record_changed_meanwhile_is_refused(app: AppTest, app_env: Path) -> None:
     record = stored(app_env)[0]
+    open_tab(app, "Danh sách")
     app.selectbox(key="meetings-pick").select(record[ID]).run()
     # Someone else changes the same record after the page has loaded it.
     SqlStore(f"sqlite:///{app_env}").update(
@@ -139,6 +150,7 @@ def texts(at: AppTest) -> str:
 
 def test_compliance_shows_the_rate_and_someone_who_never_attended(app: AppTest,
                                                                    app_env: Path) -> None:
+    open_tab(app, "Theo dõi định kỳ")
     [rate] = [m.value for m in app.metric if m.label == "Tỷ lệ (yêu cầu 100%)"]
     assert re.fullmatch(r"[\d,]+% \(\d+/\d+ người\)", rate)
     register = SqlStore(f"sqlite:///{app_env}").snapshot()["attendees"].records
@@ -150,6 +162,7 @@ def test_compliance_shows_the_rate_and_someone_who_never_attended(app: AppTest,
 
 
 def test_a_person_added_to_the_register_is_stored(app: AppTest, app_env: Path) -> None:
+    open_tab(app, "Người phải dự")
     key = "attendees-add::0::"
     app.text_input(key=key + "full_name").input("Đinh Thị Mới Đến")
     app.selectbox(key=key + "level").select(AttendeeLevel.DANG_VIEN_XA)
@@ -183,6 +196,7 @@ def small_ward(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> SqlStore:
 
 def test_proposed_rotation_is_saved_in_one_click(small_ward: SqlStore) -> None:
     at = open_page("pages/meetings.py")
+    open_tab(at, "Phân công")
     [save] = [b for b in at.button if b.label.startswith("Lưu 3 lượt phân công")]
     save.click().run()
     assert not at.exception, at.exception
@@ -200,6 +214,9 @@ def test_empty_ward_says_what_to_add_first(app_env: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DANVAN_DEMO_DATA", "0")
     at = open_page("pages/meetings.py")
+    open_tab(at, "Người phải dự")
     text = texts(at)
+    open_tab(at, "Phân công")
+    text += " " + texts(at)
     assert "Chưa có ai trong danh sách người phải dự sinh hoạt. Hãy thêm từng người" in text
     assert "Chưa có danh sách người phải dự sinh hoạt. Hãy thêm ở thẻ “Người phải dự”" in text

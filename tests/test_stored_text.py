@@ -266,9 +266,18 @@ def test_member_edit_header_and_coverage_warning_name_people_and_groups_as_typed
 def test_meeting_warnings_name_attendees_and_branches_as_typed(ward: Path) -> None:
     at = _open(signed_in(ADMIN_EMAIL), "pages/meetings.py")
     meeting = _records(ward, "meetings")[0]
+    at.session_state["meetings-tab"] = "Danh sách"  # the edit form is on the list's tab
+    at.run()
     at.selectbox(key="meetings-pick").set_value(meeting["id"]).run()
     assert_shown_as_typed(at)
-    assert "warning" in payload_kinds(at)
+    kinds = payload_kinds(at)
+    # Only the open tab is drawn: every other tab, each checked in turn.
+    for tab in ("Theo dõi định kỳ", "Theo chi bộ", "Người phải dự", "Phân công"):
+        at.session_state["meetings-tab"] = tab
+        at.run()
+        assert_shown_as_typed(at)
+        kinds |= payload_kinds(at)
+    assert "warning" in kinds
 
 
 def test_indicator_entry_value_edit_and_catalogue_show_codes_and_texts_as_typed(
